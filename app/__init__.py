@@ -1,0 +1,42 @@
+"""The application factory: config, extensions, blueprints, CLI. No I/O at start-up."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.config import ROOT, load_config
+from app.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build a Herald app; `config` overrides settings from the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(config))
+
+    from app import database
+
+    database.configure(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from app import errors, security, templating
+    from app.admin import bp as admin_bp
+    from app.api import bp as api_bp
+    from app.cli import register_cli
+    from app.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api")
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,38 @@
+"""The incident managers' side. Closed by default: one guard covers every route."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from app.models import Role
+
+bp = Blueprint("admin", __name__)
+
+# The only admin endpoints an anonymous visitor may reach.
+OPEN_ENDPOINTS = {"admin.login"}
+
+
+def admin_only(view):
+    """Mark a view as needing the `admin` role (the default is `manager`)."""
+    view.required_role = Role.ADMIN
+    return view
+
+
+def required_role(endpoint: str) -> str:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "required_role", Role.MANAGER)
+
+
+@bp.before_request
+def guard():
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    if required_role(request.endpoint) == Role.ADMIN and not current_user.is_admin:
+        abort(403, "This page is for admins only.")
+    return None
+
+
+from app.admin import views  # noqa: E402, F401

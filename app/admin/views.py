@@ -1,0 +1,1 @@
+"""Loads every admin view module so their routes register on the blueprint."""

@@ -1,0 +1,122 @@
+"""Flask CLI: serve, create-admin, seed-demo, tick, worker."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import User
+from app.services import users
+from app.services.errors import ServiceError
+
+
+def register_cli(app: Flask) -> None:
+    for command in (serve, create_admin, seed_demo_command, tick_command, worker_command):
+        app.cli.add_command(command)
+
+
+def _fail(message: str):
+    raise click.ClickException(message)
+
+
+def _users_exist() -> bool:
+    return (db.session.scalar(select(func.count(User.id))) or 0) > 0
+
+
+def _ensure_first_admin() -> None:
+    """Create the first admin from HERALD_ADMIN_EMAIL/PASSWORD, or print a generated one."""
+    if _users_exist():
+        return
+    email = os.environ.get("HERALD_ADMIN_EMAIL", "admin@example.com")
+    password = os.environ.get("HERALD_ADMIN_PASSWORD")
+    generated = not password
+    password = password or secrets.token_urlsafe(12)
+    try:
+        users.create_user(email=email, password=password, role="admin", actor="cli")
+    except ServiceError as exc:
+        _fail(f"Could not create the first admin: {exc.message} Fix HERALD_ADMIN_EMAIL/PASSWORD.")
+    click.secho(f"First admin created: {email}", fg="green")
+    if generated:
+        click.secho(f"  password (shown once): {password}", fg="yellow")
+
+
+@click.command("serve")
+@click.option(
+    "--host", default=lambda: os.environ.get("HOST", "127.0.0.1"), show_default="127.0.0.1"
+)
+@click.option(
+    "--port", default=lambda: int(os.environ.get("PORT", 5000)), type=int, show_default="5000"
+)
+@click.option(
+    "--demo/--no-demo",
+    default=lambda: os.environ.get("HERALD_DEMO", "1") == "1",
+    help="Fill an empty site with demo components and incidents.",
+)
+def serve(host: str, port: int, demo: bool) -> None:
+    """Migrate, create the first admin, and serve the whole site (web + worker)."""
+    from flask_migrate import upgrade
+
+    from app.serving import EmbeddedServer
+
+    click.echo("Applying database migrations…")
+    upgrade()
+    _ensure_first_admin()
+    if demo:
+        from app.demo import seed_demo
+
+        seed_demo(if_empty=True, echo=click.echo)
+    db.session.remove()
+    db.engine.dispose()  # the serving process opens its own connections
+    click.secho(f"Herald is running on http://{host}:{port}/  (admin: /admin)", fg="green")
+    EmbeddedServer(current_app._get_current_object(), f"{host}:{port}").run()
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["admin", "manager"]), default="admin", show_default=True)
+def create_admin(email: str, role: str) -> None:
+    """Create a user; the password comes from HERALD_ADMIN_PASSWORD or a prompt."""
+    password = os.environ.get("HERALD_ADMIN_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = users.create_user(email=email, password=password, role=role, actor="cli")
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.secho(f"Created {user.role} {user.email}.", fg="green")
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Seed even if components already exist.")
+def seed_demo_command(force: bool) -> None:
+    """Fill the site with demo components, incidents and maintenance."""
+    from app.demo import seed_demo
+
+    seed_demo(if_empty=not force, echo=click.echo)
+
+
+@click.command("tick")
+def tick_command() -> None:
+    """Start and complete due maintenance (idempotent; the worker runs it every ~30 s)."""
+    from app.services.maintenance import tick
+
+    result = tick()
+    click.echo(f"started {len(result.started)}, completed {len(result.completed)}")
+
+
+@click.command("worker")
+def worker_command() -> None:
+    """Run the background worker in the foreground (scale-out mode)."""
+    from app.delivery.worker import run_forever
+
+    click.echo(f"Worker running, tick every {current_app.config['TICK_SECONDS']} s. Ctrl-C stops.")
+    try:
+        run_forever(current_app._get_current_object(), threading.Event())
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")

@@ -1,0 +1,88 @@
+"""Settings from the environment (and `.env`, through python-dotenv).
+
+Read when `create_app` runs, never at import time, so tests and the CLI can
+pass their own overrides.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE = ROOT / "instance" / "herald.db"
+
+
+class ConfigError(RuntimeError):
+    """Raised when the environment cannot run Herald; the message says what to set."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """Return Flask config built from the environment, then `overrides`."""
+    load_dotenv(ROOT / ".env", override=False)
+    env = os.environ
+    overrides = dict(overrides or {})
+    testing = overrides.get("TESTING", False)
+    production = env.get("HERALD_ENV", "development") == "production"
+
+    secret = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set. Generate one with "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'` "
+                "and put it in the environment or in .env."
+            )
+        # Development only: a random key means sessions end at each restart,
+        # which is safer than any fixed fallback.
+        secret = secrets.token_hex(32)
+
+    site_url = (overrides.get("SITE_URL") or env.get("SITE_URL") or "http://127.0.0.1:5000").rstrip(
+        "/"
+    )
+    https = site_url.startswith("https://")
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
+    if database_url.startswith("postgres://"):
+        database_url = "postgresql://" + database_url[len("postgres://") :]
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+
+    config = {
+        "SECRET_KEY": secret,
+        "SITE_URL": site_url,
+        "PREFERRED_URL_SCHEME": "https" if https else "http",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": env.get("REDIS_URL") or None,
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 1024 * 1024)),
+        "SESSION_COOKIE_NAME": "__Host-herald" if https else "herald_session",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SERVE_HTTPS": https,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": https,
+        "RATELIMIT_ENABLED": _flag(env.get("HERALD_RATELIMIT"), default=True),
+        "LOGIN_FAILURES_PER_ACCOUNT": env.get("HERALD_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_IP": env.get("HERALD_LOGIN_LIMIT_IP", "20 per 15 minutes"),
+        "TICK_SECONDS": float(env.get("HERALD_TICK_SECONDS", 30)),
+        "PUBLISH_DIR": env.get("HERALD_PUBLISH_DIR") or None,
+        "CACHE_MAX_AGE": int(env.get("HERALD_CACHE_MAX_AGE", 10)),
+        "TESTING": False,
+    }
+    config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    config.update(overrides)
+    if testing and "RATELIMIT_STORAGE_URI" not in overrides:
+        config["RATELIMIT_STORAGE_URI"] = "memory://"
+    return config

@@ -1,0 +1,1 @@
+"""What leaves the process, and the worker that drives time."""

@@ -1,0 +1,35 @@
+"""The models, importable from one place (Alembic autogenerate needs them all loaded)."""
+
+from app.models.audit import AuditEvent
+from app.models.component import Component, ComponentGroup, ComponentStatusPeriod
+from app.models.enums import ComponentStatus, Impact, IncidentKind, IncidentStatus, Role
+from app.models.incident import (
+    AffectedComponent,
+    ComponentChange,
+    Incident,
+    IncidentUpdate,
+    UpdateRevision,
+)
+from app.models.page import PageSettings
+from app.models.types import utcnow
+from app.models.user import User
+
+__all__ = [
+    "AffectedComponent",
+    "AuditEvent",
+    "Component",
+    "ComponentChange",
+    "ComponentGroup",
+    "ComponentStatus",
+    "ComponentStatusPeriod",
+    "Impact",
+    "Incident",
+    "IncidentKind",
+    "IncidentStatus",
+    "IncidentUpdate",
+    "PageSettings",
+    "Role",
+    "UpdateRevision",
+    "User",
+    "utcnow",
+]

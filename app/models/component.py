@@ -1,0 +1,80 @@
+"""Components, their groups, and the periods each spent in each status."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.enums import ComponentStatus
+from app.models.types import UTCDateTime, utcnow
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+
+
+def new_code() -> str:
+    """A stable, public, Statuspage-style id (12 lowercase characters)."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(12))
+
+
+class ComponentGroup(db.Model):
+    __tablename__ = "component_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    components: Mapped[list[Component]] = relationship(
+        back_populates="group", order_by="Component.position"
+    )
+
+    @property
+    def worst_status(self) -> ComponentStatus:
+        statuses = [ComponentStatus(c.status) for c in self.components]
+        return max(statuses, key=lambda s: s.severity, default=ComponentStatus.OPERATIONAL)
+
+
+class Component(db.Model):
+    __tablename__ = "component"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True, default=new_code)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("component_group.id", ondelete="SET NULL")
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(32), default=ComponentStatus.OPERATIONAL)
+    showcase: Mapped[bool] = mapped_column(Boolean, default=True)
+    only_show_if_degraded: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped[ComponentGroup | None] = relationship(back_populates="components")
+
+    @property
+    def status_enum(self) -> ComponentStatus:
+        return ComponentStatus(self.status)
+
+
+class ComponentStatusPeriod(db.Model):
+    """One stretch of time a component spent in one status; `ended_at` null = now."""
+
+    __tablename__ = "component_status_period"
+    __table_args__ = (Index("ix_status_period_component_start", "component_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id", ondelete="SET NULL"))

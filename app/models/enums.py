@@ -1,0 +1,91 @@
+"""The fixed vocabularies, spelled as the Statuspage API spells them."""
+
+from enum import StrEnum
+
+
+class ComponentStatus(StrEnum):
+    OPERATIONAL = "operational"
+    DEGRADED_PERFORMANCE = "degraded_performance"
+    PARTIAL_OUTAGE = "partial_outage"
+    MAJOR_OUTAGE = "major_outage"
+    UNDER_MAINTENANCE = "under_maintenance"
+
+    @property
+    def label(self) -> str:
+        return {
+            "operational": "Operational",
+            "degraded_performance": "Degraded Performance",
+            "partial_outage": "Partial Outage",
+            "major_outage": "Major Outage",
+            "under_maintenance": "Under Maintenance",
+        }[self.value]
+
+    @property
+    def severity(self) -> int:
+        """Higher is worse; maintenance ranks between operational and degraded."""
+        return {
+            "operational": 0,
+            "under_maintenance": 1,
+            "degraded_performance": 2,
+            "partial_outage": 3,
+            "major_outage": 4,
+        }[self.value]
+
+
+class Impact(StrEnum):
+    NONE = "none"
+    MINOR = "minor"
+    MAJOR = "major"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return ["none", "minor", "major", "critical"].index(self.value)
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class IncidentKind(StrEnum):
+    INCIDENT = "incident"
+    MAINTENANCE = "maintenance"
+
+
+class IncidentStatus(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+    # Scheduled maintenance uses the same table with its own statuses.
+    SCHEDULED = "scheduled"
+    IN_PROGRESS = "in_progress"
+    VERIFYING = "verifying"
+    COMPLETED = "completed"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+    @property
+    def is_closed(self) -> bool:
+        return self in (IncidentStatus.RESOLVED, IncidentStatus.COMPLETED)
+
+
+INCIDENT_STATUSES = (
+    IncidentStatus.INVESTIGATING,
+    IncidentStatus.IDENTIFIED,
+    IncidentStatus.MONITORING,
+    IncidentStatus.RESOLVED,
+)
+MAINTENANCE_STATUSES = (
+    IncidentStatus.SCHEDULED,
+    IncidentStatus.IN_PROGRESS,
+    IncidentStatus.VERIFYING,
+    IncidentStatus.COMPLETED,
+)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"

@@ -1,0 +1,27 @@
+"""Page settings: one row, plus the version every public output is cached under."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
+
+
+class PageSettings(db.Model):
+    __tablename__ = "page_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), default="Herald Status")
+    url: Mapped[str | None] = mapped_column(String(500))
+    logo_url: Mapped[str | None] = mapped_column(String(500))
+    accent_color: Mapped[str] = mapped_column(String(7), default="#1f6feb")
+    support_url: Mapped[str | None] = mapped_column(String(500))
+    time_zone: Mapped[str] = mapped_column(String(64), default="Etc/UTC")
+    # Bumped in the same transaction as every change a visitor could see:
+    # the public ETag and the cache key of rendered output.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

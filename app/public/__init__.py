@@ -1,0 +1,7 @@
+"""The customers' side: status page, incident pages, history, feeds, embeds."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.public import views  # noqa: E402, F401

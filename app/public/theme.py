@@ -1,0 +1,16 @@
+"""The page's accent colour as a stylesheet, so the CSP needs no inline styles."""
+
+from flask import Response
+
+from app.public import bp
+from app.templating import page_settings
+
+
+@bp.route("/theme.css")
+def theme_css():
+    colour = page_settings().accent_color
+    css = f":root {{ --accent: {colour}; }}\n"
+    response = Response(css, mimetype="text/css")
+    # The URL carries ?v=<page version>, so it can be cached for long.
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response

@@ -1,0 +1,3 @@
+"""Loads every public view module so their routes register on the blueprint."""
+
+from app.public import theme  # noqa: F401

@@ -1,0 +1,44 @@
+"""Response headers every page carries, and the session rules for logins."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+
+from app.extensions import login_manager
+from app.services.users import load_session_user
+
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors {ancestors}"
+)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "admin.login"
+    login_manager.login_message = "Please log in to continue."
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+    app.after_request(_headers)
+
+
+def _headers(response):
+    headers = response.headers
+    admin = request.blueprint == "admin"
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault(
+        "Content-Security-Policy", _CSP.format(ancestors="'none'" if admin else "'self'")
+    )
+    if admin:
+        headers["Cache-Control"] = "no-store"
+        headers["X-Frame-Options"] = "DENY"
+    if request.is_secure or _served_over_https():
+        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    return response
+
+
+def _served_over_https() -> bool:
+    from flask import current_app
+
+    return bool(current_app.config.get("SERVE_HTTPS"))

@@ -1,0 +1,259 @@
+"""Components and groups: create, edit, order, delete, and status changes with periods."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Component, ComponentGroup, ComponentStatus, ComponentStatusPeriod, utcnow
+from app.services import audit, validate
+from app.services.errors import Invalid, NotFound
+from app.services.page import bump_version
+from app.services.tx import transactional
+
+
+def list_components() -> list[Component]:
+    return list(db.session.scalars(select(Component).order_by(Component.position, Component.id)))
+
+
+def list_groups() -> list[ComponentGroup]:
+    return list(
+        db.session.scalars(
+            select(ComponentGroup).order_by(ComponentGroup.position, ComponentGroup.id)
+        )
+    )
+
+
+def get_component(component_id: int) -> Component:
+    component = db.session.get(Component, component_id)
+    if component is None:
+        raise NotFound("No such component.")
+    return component
+
+
+def get_component_by_code(code: str) -> Component:
+    component = db.session.scalar(select(Component).where(Component.code == code))
+    if component is None:
+        raise NotFound("No such component.")
+    return component
+
+
+def get_group(group_id: int) -> ComponentGroup:
+    group = db.session.get(ComponentGroup, group_id)
+    if group is None:
+        raise NotFound("No such component group.")
+    return group
+
+
+def parse_status(value) -> ComponentStatus:
+    try:
+        return ComponentStatus(value)
+    except ValueError as exc:
+        allowed = ", ".join(s.value for s in ComponentStatus)
+        raise Invalid(f"Component status must be one of: {allowed}.", "status") from exc
+
+
+def _unique_name(model, name: str, exclude_id: int | None, what: str) -> None:
+    query = select(model.id).where(func.lower(model.name) == name.lower())
+    if exclude_id is not None:
+        query = query.where(model.id != exclude_id)
+    if db.session.scalar(query) is not None:
+        raise Invalid(f"A {what} named “{name}” already exists.", "name")
+
+
+def _next_position(model) -> int:
+    return (db.session.scalar(select(func.max(model.position))) or 0) + 1
+
+
+def apply_status(
+    component: Component,
+    status: ComponentStatus,
+    now: datetime,
+    incident_id: int | None = None,
+) -> ComponentStatus:
+    """Set the status and close/open status periods; no commit. Returns the old status."""
+    old = ComponentStatus(component.status)
+    if old == status:
+        return old
+    open_period = db.session.scalar(
+        select(ComponentStatusPeriod).where(
+            ComponentStatusPeriod.component_id == component.id,
+            ComponentStatusPeriod.ended_at.is_(None),
+        )
+    )
+    if open_period is not None:
+        open_period.ended_at = max(now, open_period.started_at)
+    db.session.add(
+        ComponentStatusPeriod(
+            component_id=component.id, status=status, started_at=now, incident_id=incident_id
+        )
+    )
+    component.status = status
+    component.updated_at = now
+    return old
+
+
+@transactional
+def create_component(
+    *,
+    name: str,
+    description: str | None = None,
+    group_id: int | None = None,
+    status: str = ComponentStatus.OPERATIONAL,
+    showcase: bool = True,
+    only_show_if_degraded: bool = False,
+    actor=None,
+    now: datetime | None = None,
+) -> Component:
+    """Add a component at the end of the list, with its first status period."""
+    now = now or utcnow()
+    name = validate.text(name, "name", max_len=100)
+    description = validate.text(description, "description", max_len=2000, required=False)
+    status = parse_status(status)
+    _unique_name(Component, name, None, "component")
+    group = get_group(group_id) if group_id else None
+    component = Component(
+        name=name,
+        description=description,
+        group=group,
+        status=status,
+        showcase=showcase,
+        only_show_if_degraded=only_show_if_degraded,
+        position=_next_position(Component),
+        start_date=now.date(),
+        created_at=now,
+        updated_at=now,
+    )
+    db.session.add(component)
+    db.session.flush()
+    db.session.add(ComponentStatusPeriod(component_id=component.id, status=status, started_at=now))
+    bump_version()
+    audit.record(actor, "component.create", "component", component.id, name=name)
+    return component
+
+
+@transactional
+def update_component(
+    component: Component,
+    *,
+    name: str,
+    description: str | None,
+    group_id: int | None,
+    showcase: bool = True,
+    only_show_if_degraded: bool = False,
+    actor=None,
+) -> Component:
+    """Edit a component's name, description, group and visibility."""
+    name = validate.text(name, "name", max_len=100)
+    description = validate.text(description, "description", max_len=2000, required=False)
+    _unique_name(Component, name, component.id, "component")
+    component.group = get_group(group_id) if group_id else None
+    component.name = name
+    component.description = description
+    component.showcase = showcase
+    component.only_show_if_degraded = only_show_if_degraded
+    component.updated_at = utcnow()
+    bump_version()
+    audit.record(actor, "component.update", "component", component.id, name=name)
+    return component
+
+
+@transactional
+def set_status(
+    component: Component, status: str, *, actor=None, now: datetime | None = None
+) -> Component:
+    """Change a component's status by hand, outside any incident."""
+    status = parse_status(status)
+    old = apply_status(component, status, now or utcnow())
+    if old != status:
+        bump_version()
+        audit.record(actor, "component.status", "component", component.id, old=old, new=status)
+    return component
+
+
+@transactional
+def delete_component(component: Component, *, actor=None) -> None:
+    """Remove a component; incidents keep its name in their history."""
+    audit.record(actor, "component.delete", "component", component.id, name=component.name)
+    db.session.delete(component)
+    bump_version()
+
+
+@transactional
+def move_component(component: Component, direction: int, *, actor=None) -> None:
+    """Swap a component with its neighbour above (-1) or below (+1)."""
+    _move(list_components(), component, direction)
+    bump_version()
+    audit.record(actor, "component.move", "component", component.id, direction=direction)
+
+
+@transactional
+def reorder_components(ordered_ids: list[int], *, actor=None) -> None:
+    """Put components in the given order; ids not listed keep their relative order after."""
+    components = {c.id: c for c in list_components()}
+    unknown = [i for i in ordered_ids if i not in components]
+    if unknown:
+        raise NotFound(f"No such component: {unknown[0]}.")
+    rest = [c for c in components.values() if c.id not in ordered_ids]
+    for position, component in enumerate([components[i] for i in ordered_ids] + rest, start=1):
+        component.position = position
+    bump_version()
+    audit.record(actor, "component.reorder", "component", None, order=ordered_ids)
+
+
+def _move(items: list, item, direction: int) -> None:
+    if direction not in (-1, 1):
+        raise Invalid("Direction must be up or down.")
+    index = items.index(item)
+    other = index + direction
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+    for position, each in enumerate(items, start=1):
+        each.position = position
+
+
+@transactional
+def create_group(*, name: str, description: str | None = None, actor=None) -> ComponentGroup:
+    name = validate.text(name, "name", max_len=100)
+    description = validate.text(description, "description", max_len=2000, required=False)
+    _unique_name(ComponentGroup, name, None, "group")
+    group = ComponentGroup(
+        name=name, description=description, position=_next_position(ComponentGroup)
+    )
+    db.session.add(group)
+    db.session.flush()
+    bump_version()
+    audit.record(actor, "group.create", "group", group.id, name=name)
+    return group
+
+
+@transactional
+def update_group(group: ComponentGroup, *, name: str, description: str | None, actor=None):
+    name = validate.text(name, "name", max_len=100)
+    description = validate.text(description, "description", max_len=2000, required=False)
+    _unique_name(ComponentGroup, name, group.id, "group")
+    group.name = name
+    group.description = description
+    group.updated_at = utcnow()
+    bump_version()
+    audit.record(actor, "group.update", "group", group.id, name=name)
+    return group
+
+
+@transactional
+def move_group(group: ComponentGroup, direction: int, *, actor=None) -> None:
+    _move(list_groups(), group, direction)
+    bump_version()
+    audit.record(actor, "group.move", "group", group.id, direction=direction)
+
+
+@transactional
+def delete_group(group: ComponentGroup, *, actor=None) -> None:
+    """Remove a group; its components stay, ungrouped."""
+    for component in group.components:
+        component.group = None
+    audit.record(actor, "group.delete", "group", group.id, name=group.name)
+    db.session.delete(group)
+    bump_version()

@@ -1,0 +1,397 @@
+"""The incident lifecycle: open, post updates, edit, resolve, backfill, postmortem."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    AffectedComponent,
+    Component,
+    ComponentChange,
+    ComponentStatus,
+    ComponentStatusPeriod,
+    Impact,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    IncidentUpdate,
+    UpdateRevision,
+    utcnow,
+)
+from app.models.enums import INCIDENT_STATUSES
+from app.services import audit, validate
+from app.services.components import apply_status, get_component, parse_status
+from app.services.errors import Invalid, NotFound
+from app.services.page import bump_version
+from app.services.tx import transactional
+
+MAX_MESSAGE = 20_000
+MAX_POSTMORTEM = 100_000
+_ORDER = {status: index for index, status in enumerate(INCIDENT_STATUSES)}
+
+
+def get_incident(incident_id: int) -> Incident:
+    incident = db.session.get(
+        Incident,
+        incident_id,
+        options=[selectinload(Incident.updates).selectinload(IncidentUpdate.changes)],
+    )
+    if incident is None:
+        raise NotFound("No such incident.")
+    return incident
+
+
+def get_update(incident: Incident, update_id: int) -> IncidentUpdate:
+    update = db.session.get(IncidentUpdate, update_id)
+    if update is None or update.incident_id != incident.id:
+        raise NotFound("No such update.")
+    return update
+
+
+def parse_impact(value) -> Impact:
+    try:
+        return Impact(value)
+    except ValueError as exc:
+        raise Invalid("Impact must be one of: none, minor, major, critical.", "impact") from exc
+
+
+def parse_incident_status(value) -> IncidentStatus:
+    if value not in [s.value for s in INCIDENT_STATUSES]:
+        allowed = ", ".join(s.value for s in INCIDENT_STATUSES)
+        raise Invalid(f"Status must be one of: {allowed}.", "status")
+    return IncidentStatus(value)
+
+
+def check_transition(current: IncidentStatus, new: IncidentStatus, *, reopen: bool) -> None:
+    """Forward in any order, back from monitoring to identified, and reopen only when asked."""
+    if current == IncidentStatus.RESOLVED:
+        if new == IncidentStatus.RESOLVED or reopen:
+            return
+        raise Invalid(
+            f"This incident is resolved; posting “{new.label}” would reopen it. "
+            "Tick “Reopen the incident” to do so.",
+            "status",
+        )
+    if new == current or _ORDER[new] > _ORDER[current]:
+        return
+    if current == IncidentStatus.MONITORING and new == IncidentStatus.IDENTIFIED:
+        return
+    raise Invalid(f"An incident cannot go back from “{current.label}” to “{new.label}”.", "status")
+
+
+def _components(changes: Mapping[int, str]) -> dict[Component, ComponentStatus]:
+    return {get_component(int(cid)): parse_status(status) for cid, status in changes.items()}
+
+
+def _affect(incident: Incident, components: Iterable[Component]) -> None:
+    known = {a.component_id for a in incident.affected}
+    for component in components:
+        if component.id not in known:
+            incident.affected.append(
+                AffectedComponent(
+                    component_id=component.id,
+                    component_code=component.code,
+                    component_name=component.name,
+                    position=len(incident.affected),
+                )
+            )
+            known.add(component.id)
+
+
+def add_update(
+    incident: Incident,
+    status: IncidentStatus,
+    body: str,
+    changes: Mapping[Component, ComponentStatus],
+    *,
+    actor,
+    at: datetime,
+    apply_changes: bool = True,
+) -> IncidentUpdate:
+    """Append an update and its component changes; no commit (services share it)."""
+    update = IncidentUpdate(
+        status=status,
+        body=body,
+        created_at=at,
+        updated_at=at,
+        display_at=at,
+        author_id=getattr(actor, "id", None),
+    )
+    incident.updates.insert(0, update)
+    for component, new_status in changes.items():
+        old = ComponentStatus(component.status)
+        if apply_changes:
+            apply_status(component, new_status, at, incident_id=incident.id)
+        update.changes.append(
+            ComponentChange(
+                component_id=component.id,
+                component_code=component.code,
+                component_name=component.name,
+                old_status=old,
+                new_status=new_status,
+            )
+        )
+    incident.status = status
+    incident.updated_at = at
+    if status == IncidentStatus.MONITORING and incident.monitoring_at is None:
+        incident.monitoring_at = at
+    if status.is_closed:
+        incident.resolved_at = incident.resolved_at or at
+    else:
+        incident.resolved_at = None
+    return update
+
+
+@transactional
+def open_incident(
+    *,
+    name: str,
+    impact: str,
+    message: str,
+    components: Mapping[int, str] | None = None,
+    status: str = IncidentStatus.INVESTIGATING,
+    actor=None,
+    now: datetime | None = None,
+) -> Incident:
+    """Open an incident, set its components' statuses and post its first update."""
+    now = now or utcnow()
+    name = validate.text(name, "title", max_len=200)
+    impact = parse_impact(impact)
+    message = validate.text(message, "message", max_len=MAX_MESSAGE)
+    status = parse_incident_status(status)
+    changes = _components(components or {})
+    incident = Incident(
+        kind=IncidentKind.INCIDENT,
+        name=name,
+        status=status,
+        impact=impact,
+        created_at=now,
+        updated_at=now,
+        started_at=now,
+    )
+    db.session.add(incident)
+    db.session.flush()
+    _affect(incident, changes)
+    add_update(incident, status, message, changes, actor=actor, at=now)
+    bump_version()
+    audit.record(actor, "incident.open", "incident", incident.id, name=name, impact=impact)
+    return incident
+
+
+def _restore_changes(incident: Incident) -> dict[Component, ComponentStatus]:
+    """Affected components still impaired, mapped back to operational."""
+    restore = {}
+    for affected in incident.affected:
+        component = affected.component
+        if component is not None and component.status not in (
+            ComponentStatus.OPERATIONAL,
+            ComponentStatus.UNDER_MAINTENANCE,
+        ):
+            restore[component] = ComponentStatus.OPERATIONAL
+    return restore
+
+
+@transactional
+def post_update(
+    incident: Incident,
+    *,
+    status: str,
+    message: str,
+    components: Mapping[int, str] | None = None,
+    restore_components: bool = False,
+    reopen: bool = False,
+    impact: str | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> IncidentUpdate:
+    """Post an update; resolving may return the affected components to operational."""
+    if incident.is_maintenance:
+        raise Invalid("Use a maintenance update for scheduled maintenance.")
+    now = now or utcnow()
+    status = parse_incident_status(status)
+    message = validate.text(message, "message", max_len=MAX_MESSAGE)
+    check_transition(incident.status_enum, status, reopen=reopen)
+    changes = _components(components or {})
+    if status == IncidentStatus.RESOLVED and restore_components:
+        changes = _restore_changes(incident) | changes
+    if impact is not None:
+        incident.impact = parse_impact(impact)
+    _affect(incident, changes)
+    update = add_update(incident, status, message, changes, actor=actor, at=now)
+    bump_version()
+    audit.record(actor, "incident.update", "incident", incident.id, status=status)
+    return update
+
+
+@transactional
+def edit_incident(incident: Incident, *, name: str, impact: str, actor=None) -> Incident:
+    """Change an incident's title or impact."""
+    incident.name = validate.text(name, "title", max_len=200)
+    if not incident.is_maintenance:
+        incident.impact = parse_impact(impact)
+    incident.updated_at = utcnow()
+    bump_version()
+    audit.record(actor, "incident.edit", "incident", incident.id, name=incident.name)
+    return incident
+
+
+@transactional
+def edit_update(update: IncidentUpdate, *, body: str, actor=None) -> IncidentUpdate:
+    """Change an update's text, keeping the previous text as a revision."""
+    body = validate.text(body, "message", max_len=MAX_MESSAGE)
+    if body == update.body:
+        return update
+    now = utcnow()
+    update.revisions.append(
+        UpdateRevision(body=update.body, replaced_at=now, editor_id=getattr(actor, "id", None))
+    )
+    update.body = body
+    update.updated_at = now
+    update.incident.updated_at = now
+    bump_version()
+    audit.record(actor, "update.edit", "incident_update", update.id)
+    return update
+
+
+@dataclass(frozen=True)
+class PastUpdate:
+    status: str
+    message: str
+    at: datetime
+
+
+def _insert_past_period(component: Component, status: ComponentStatus, start, end, incident_id):
+    """Carve [start, end) out of a component's recorded periods and fill it with `status`."""
+    overlapping = db.session.scalars(
+        select(ComponentStatusPeriod).where(
+            ComponentStatusPeriod.component_id == component.id,
+            ComponentStatusPeriod.started_at < end,
+            (ComponentStatusPeriod.ended_at.is_(None)) | (ComponentStatusPeriod.ended_at > start),
+        )
+    ).all()
+    for period in overlapping:
+        if period.ended_at is None or period.ended_at > end:
+            db.session.add(
+                ComponentStatusPeriod(
+                    component_id=component.id,
+                    status=period.status,
+                    started_at=end,
+                    ended_at=period.ended_at,
+                    incident_id=period.incident_id,
+                )
+            )
+        if period.started_at < start:
+            period.ended_at = start
+        else:
+            db.session.delete(period)
+    db.session.add(
+        ComponentStatusPeriod(
+            component_id=component.id,
+            status=status,
+            started_at=start,
+            ended_at=end,
+            incident_id=incident_id,
+        )
+    )
+
+
+@transactional
+def backfill_incident(
+    *,
+    name: str,
+    impact: str,
+    updates: list[PastUpdate],
+    components: Mapping[int, str] | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> Incident:
+    """Record a past, resolved incident with explicit times (oldest update first)."""
+    now = now or utcnow()
+    name = validate.text(name, "title", max_len=200)
+    impact = parse_impact(impact)
+    if not updates:
+        raise Invalid("A past incident needs at least one update.", "updates")
+    steps = []
+    previous = None
+    for index, past in enumerate(updates, start=1):
+        at = validate.aware(past.at, f"time of update {index}")
+        if at > now:
+            raise Invalid(f"Update {index} is in the future; a past incident has happened.", "at")
+        if previous is not None and at < previous[2]:
+            raise Invalid(f"Update {index} is earlier than the one before it.", "at")
+        status = parse_incident_status(past.status)
+        if previous is not None:
+            check_transition(previous[0], status, reopen=False)
+        message = validate.text(past.message, f"message of update {index}", max_len=MAX_MESSAGE)
+        previous = (status, message, at)
+        steps.append(previous)
+    if steps[-1][0] != IncidentStatus.RESOLVED:
+        raise Invalid("The last update of a past incident must be “Resolved”.", "status")
+    changes = _components(components or {})
+    started, ended = steps[0][2], steps[-1][2]
+    incident = Incident(
+        kind=IncidentKind.INCIDENT,
+        name=name,
+        status=IncidentStatus.RESOLVED,
+        impact=impact,
+        created_at=now,
+        started_at=started,
+        updated_at=ended,
+    )
+    db.session.add(incident)
+    db.session.flush()
+    _affect(incident, changes)
+    for index, (status, message, at) in enumerate(steps):
+        first = index == 0
+        add_update(
+            incident,
+            status,
+            message,
+            changes if first else {},
+            actor=actor,
+            at=at,
+            apply_changes=False,
+        )
+    if ended > started:
+        for component, status in changes.items():
+            _insert_past_period(component, status, started, ended, incident.id)
+    bump_version()
+    audit.record(actor, "incident.backfill", "incident", incident.id, name=name)
+    return incident
+
+
+@transactional
+def save_postmortem(incident: Incident, *, body: str, publish: bool, actor=None) -> Incident:
+    """Save a postmortem draft, or publish it, once the incident is resolved."""
+    if incident.is_maintenance:
+        raise Invalid("Postmortems are written for incidents, not maintenance.")
+    if incident.status_enum != IncidentStatus.RESOLVED:
+        raise Invalid("Resolve the incident before writing its postmortem.")
+    body = validate.text(body, "postmortem", max_len=MAX_POSTMORTEM)
+    now = utcnow()
+    incident.postmortem_body = body
+    incident.postmortem_updated_at = now
+    if publish and incident.postmortem_published_at is None:
+        incident.postmortem_published_at = now
+    elif not publish:
+        incident.postmortem_published_at = None
+    incident.updated_at = now
+    bump_version()
+    audit.record(
+        actor, "postmortem.publish" if publish else "postmortem.draft", "incident", incident.id
+    )
+    return incident
+
+
+@transactional
+def delete_incident(incident: Incident, *, actor=None) -> None:
+    """Remove an incident entirely (for one opened by mistake); statuses stay as they are."""
+    audit.record(actor, "incident.delete", "incident", incident.id, name=incident.name)
+    db.session.delete(incident)
+    bump_version()

@@ -1,0 +1,90 @@
+"""Page settings and the page version that every public cache keys on."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import PageSettings, utcnow
+from app.services import audit, validate
+from app.services.errors import Invalid
+from app.services.tx import transactional
+
+SETTINGS_ID = 1
+
+
+def get_settings() -> PageSettings:
+    """The page settings row; an unsaved default before the first migration seeds it."""
+    settings = db.session.get(PageSettings, SETTINGS_ID)
+    if settings is None:
+        settings = PageSettings(id=SETTINGS_ID, name="Herald Status", version=1)
+        settings.accent_color = "#1f6feb"
+        settings.time_zone = "Etc/UTC"
+    return settings
+
+
+def current_version() -> int:
+    """One indexed read: what a conditional GET costs."""
+    version = db.session.scalar(select(PageSettings.version).where(PageSettings.id == SETTINGS_ID))
+    return version or 0
+
+
+def bump_version() -> None:
+    """Mark every public output stale, in the caller's transaction."""
+    result = db.session.execute(
+        update(PageSettings)
+        .where(PageSettings.id == SETTINGS_ID)
+        .values(version=PageSettings.version + 1, updated_at=utcnow())
+    )
+    if result.rowcount == 0:
+        db.session.add(PageSettings(id=SETTINGS_ID, version=2, updated_at=utcnow()))
+        db.session.flush()
+
+
+def time_zone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+def _time_zone(value: str | None) -> str:
+    value = (value or "").strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid("Time zone must be an IANA name such as Europe/Paris.", "time_zone") from exc
+    return value
+
+
+@transactional
+def update_settings(
+    *,
+    name: str,
+    url: str | None,
+    logo_url: str | None,
+    accent_color: str,
+    support_url: str | None,
+    time_zone: str,
+    actor,
+) -> PageSettings:
+    """Validate and save the page settings."""
+    values = {
+        "name": validate.text(name, "page name", max_len=100),
+        "url": validate.http_url(url, "public URL"),
+        "logo_url": validate.http_url(logo_url, "logo URL"),
+        "accent_color": validate.color(accent_color),
+        "support_url": validate.http_url(support_url, "support URL"),
+        "time_zone": _time_zone(time_zone),
+    }
+    settings = db.session.get(PageSettings, SETTINGS_ID)
+    if settings is None:
+        settings = PageSettings(id=SETTINGS_ID, version=1)
+        db.session.add(settings)
+    before = {key: getattr(settings, key) for key in values}
+    for key, value in values.items():
+        setattr(settings, key, value)
+    db.session.flush()
+    bump_version()
+    changed = {k: [before[k], v] for k, v in values.items() if before[k] != v}
+    audit.record(actor, "settings.update", "page", SETTINGS_ID, changed=changed)
+    return settings

@@ -1,0 +1,157 @@
+"""What the public side shows: the page indicator, active and past events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Component,
+    ComponentStatus,
+    Impact,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    IncidentUpdate,
+)
+
+DESCRIPTIONS = {
+    "none": "All Systems Operational",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major System Outage",
+    "maintenance": "Service Under Maintenance",
+}
+_COMPONENT_INDICATOR = {
+    ComponentStatus.DEGRADED_PERFORMANCE: Impact.MINOR,
+    ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
+    ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
+}
+_UPDATES = selectinload(Incident.updates).selectinload(IncidentUpdate.changes)
+
+
+@dataclass(frozen=True)
+class PageStatus:
+    indicator: str  # none, minor, major, critical, maintenance
+    description: str
+
+
+def page_status(
+    component_statuses: list[str], incident_impacts: list[str], maintenance_active: bool
+) -> PageStatus:
+    """Statuspage's rule: the worst of the component statuses and open incidents' impacts;
+    maintenance only when nothing is wrong."""
+    worst = Impact.NONE
+    for status in component_statuses:
+        worst = max(
+            worst, _COMPONENT_INDICATOR.get(ComponentStatus(status), Impact.NONE), key=_rank
+        )
+    for impact in incident_impacts:
+        worst = max(worst, Impact(impact), key=_rank)
+    if worst == Impact.NONE and (
+        maintenance_active or ComponentStatus.UNDER_MAINTENANCE in component_statuses
+    ):
+        return PageStatus("maintenance", DESCRIPTIONS["maintenance"])
+    return PageStatus(worst.value, DESCRIPTIONS[worst.value])
+
+
+def _rank(impact: Impact) -> int:
+    return impact.rank
+
+
+def active_incidents() -> list[Incident]:
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(
+                Incident.kind == IncidentKind.INCIDENT, Incident.status != IncidentStatus.RESOLVED
+            )
+            .order_by(Incident.started_at.desc(), Incident.id.desc())
+            .options(_UPDATES)
+        )
+    )
+
+
+def maintenances(statuses: list[IncidentStatus]) -> list[Incident]:
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(Incident.kind == IncidentKind.MAINTENANCE, Incident.status.in_(statuses))
+            .order_by(Incident.scheduled_for, Incident.id)
+            .options(_UPDATES)
+        )
+    )
+
+
+def active_maintenance() -> list[Incident]:
+    return maintenances([IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING])
+
+
+def upcoming_maintenance() -> list[Incident]:
+    return maintenances([IncidentStatus.SCHEDULED])
+
+
+def current_page_status(components: list[Component] | None = None) -> PageStatus:
+    components = (
+        components if components is not None else list(db.session.scalars(select(Component)))
+    )
+    impacts = [i.impact for i in active_incidents()]
+    return page_status([c.status for c in components], impacts, bool(active_maintenance()))
+
+
+def _closed():
+    return Incident.status.in_([IncidentStatus.RESOLVED, IncidentStatus.COMPLETED])
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[Incident]
+    page: int
+    pages: int
+    total: int
+
+
+def history(page: int, per_page: int = 20) -> HistoryPage:
+    """Closed incidents and maintenance, newest first. `page` must be ≥ 1 (checked by views)."""
+    total = db.session.scalar(select(func.count(Incident.id)).where(_closed())) or 0
+    pages = max(1, -(-total // per_page))
+    items = list(
+        db.session.scalars(
+            select(Incident)
+            .where(_closed())
+            .order_by(Incident.started_at.desc(), Incident.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+            .options(_UPDATES)
+        )
+    )
+    return HistoryPage(items=items, page=page, pages=pages, total=total)
+
+
+def incidents_since(since: datetime) -> list[Incident]:
+    """Incidents (any state) that started after `since`, newest first, for the last-days list."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(Incident.kind == IncidentKind.INCIDENT, Incident.started_at >= since)
+            .order_by(Incident.started_at.desc(), Incident.id.desc())
+            .options(_UPDATES)
+        )
+    )
+
+
+def recent_days(now: datetime, days: int, tz) -> list[tuple[datetime, list[Incident]]]:
+    """The last `days` local days, newest first, each with the incidents that started on it."""
+    today = now.astimezone(tz).date()
+    first = today - timedelta(days=days - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    by_day: dict = {today - timedelta(days=n): [] for n in range(days)}
+    for incident in incidents_since(since):
+        day = incident.started_at.astimezone(tz).date()
+        if day in by_day:
+            by_day[day].append(incident)
+    return list(by_day.items())

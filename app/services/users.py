@@ -1,0 +1,167 @@
+"""Accounts: argon2id passwords, roles, and sessions that end on the server."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Role, User, utcnow
+from app.models.user import new_session_token
+from app.services import audit
+from app.services.errors import Forbidden, Invalid, NotFound
+from app.services.tx import transactional
+
+# argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile
+# (t=3, m=64 MiB, p=4), above OWASP's minimum.
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("herald-timing-equaliser")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
+MIN_PASSWORD = 12
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalise_email(email: str | None) -> str:
+    email = (email or "").strip().lower()
+    if not _EMAIL.match(email):
+        raise Invalid("Enter a valid email address.", "email")
+    return email
+
+
+def check_password_strength(password: str | None) -> str:
+    password = password or ""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.", "password")
+    if len(password) > 1024:
+        raise Invalid("The password is too long (at most 1024 characters).", "password")
+    return password
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.email)))
+
+
+def load_session_user(cookie_id: str) -> User | None:
+    """Flask-Login's loader: `id:session_token`; a rotated token ends the session."""
+    user_id, _, token = (cookie_id or "").partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user these credentials belong to, or None; takes as long either way."""
+    user = find_by_email(email)
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    return user
+
+
+@transactional
+def record_login(user: User, password: str) -> None:
+    user.last_login_at = utcnow()
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    audit.record(user, "user.login", "user", user.id)
+
+
+@transactional
+def end_sessions(user: User, *, actor=None) -> None:
+    """Invalidate every login cookie of `user` (logout everywhere)."""
+    user.session_token = new_session_token()
+    audit.record(actor or user, "user.logout", "user", user.id)
+
+
+@transactional
+def create_user(*, email: str, password: str, role: str = Role.MANAGER, actor=None) -> User:
+    email = normalise_email(email)
+    password = check_password_strength(password)
+    if role not in (Role.ADMIN, Role.MANAGER):
+        raise Invalid("Role must be admin or manager.", "role")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Invalid(f"A user with the email {email} already exists.", "email")
+    user = User(email=email, password_hash=hash_password(password), role=role)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, email=email, role=role)
+    return user
+
+
+def _active_admins() -> int:
+    return (
+        db.session.scalar(
+            select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True))
+        )
+        or 0
+    )
+
+
+def _guard_last_admin(user: User) -> None:
+    if user.role == Role.ADMIN and user.active and _active_admins() <= 1:
+        raise Forbidden("This is the only active admin; make another admin first.")
+
+
+@transactional
+def set_active(user: User, active: bool, *, actor=None) -> User:
+    """Enable or disable a user; disabling ends their sessions at once."""
+    if not active:
+        if actor is not None and getattr(actor, "id", None) == user.id:
+            raise Forbidden("You cannot disable your own account.")
+        _guard_last_admin(user)
+        user.session_token = new_session_token()
+    user.active = active
+    audit.record(actor, "user.enable" if active else "user.disable", "user", user.id)
+    return user
+
+
+@transactional
+def set_role(user: User, role: str, *, actor=None) -> User:
+    if role not in (Role.ADMIN, Role.MANAGER):
+        raise Invalid("Role must be admin or manager.", "role")
+    if role != user.role:
+        _guard_last_admin(user)
+        user.role = role
+        audit.record(actor, "user.role", "user", user.id, role=role)
+    return user
+
+
+@transactional
+def set_password(user: User, password: str, *, actor=None) -> User:
+    """Set a new password and end the user's other sessions."""
+    user.password_hash = hash_password(check_password_strength(password))
+    user.session_token = new_session_token()
+    audit.record(actor, "user.password", "user", user.id)
+    return user
+
+
+@transactional
+def delete_user(user: User, *, actor=None) -> None:
+    if actor is not None and getattr(actor, "id", None) == user.id:
+        raise Forbidden("You cannot remove your own account.")
+    _guard_last_admin(user)
+    audit.record(actor, "user.delete", "user", user.id, email=user.email)
+    db.session.delete(user)

@@ -1,0 +1,38 @@
+"""gunicorn settings for the embedded one-command site (`flask serve`).
+
+One process with threads: SQLite has one writer anyway, and the in-process
+worker thread starts after the fork, inside the serving process.
+"""
+
+from __future__ import annotations
+
+import os
+
+from gunicorn.app.base import BaseApplication
+
+
+class EmbeddedServer(BaseApplication):
+    def __init__(self, app, bind: str, threads: int = 8):
+        self.application = app
+        self.options = {
+            "bind": bind,
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": threads,
+            "accesslog": "-",
+            "post_worker_init": self._start_worker,
+        }
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+    def _start_worker(self, _worker):
+        from app.delivery.worker import start_thread
+
+        if os.environ.get("HERALD_WORKER", "1") != "0":
+            start_thread(self.application)

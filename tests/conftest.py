@@ -1,0 +1,201 @@
+"""Shared fixtures: the app on SQLite and PostgreSQL, clients, logins, factories.
+
+Every test that uses `app` runs twice, once per database. PostgreSQL tests use
+a throwaway database created for this session; with CI=true they must run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+
+CI = os.environ.get("CI", "").lower() == "true"
+PG_ADMIN_DSN = os.environ.get("HERALD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery staple"
+
+
+def unavailable(reason: str):
+    """Skip on a laptop without the service; fail under CI, where it must run."""
+    if CI:
+        pytest.fail(f"{reason} (CI=true: this test must run, not skip)")
+    pytest.skip(reason)
+
+
+def _pg_throwaway_database():
+    try:
+        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        unavailable(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {exc}".strip())
+    name = f"herald_test_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0]
+    return admin, name, f"{base}/{name}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'herald-test.db'}"
+        return
+    admin, name, url = _pg_throwaway_database()
+    yield url
+    admin.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+    )
+    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    admin.close()
+
+
+def make_app(database_url: str, **overrides):
+    os.environ["DATABASE_URL"] = database_url
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "RATELIMIT_ENABLED": False,
+        "TICK_SECONDS": 3600,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def migrated_app(database_url):
+    """One app per database, its schema built by the real Alembic migrations."""
+    from flask_migrate import upgrade
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "page_settings"]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            text(f"TRUNCATE {', '.join(f'"{t}"' for t in tables)} RESTART IDENTITY CASCADE")
+        )
+    else:
+        for table in tables:
+            db.session.execute(text(f'DELETE FROM "{table}"'))
+    db.session.execute(
+        text(
+            "UPDATE page_settings SET name='Herald Status', url=NULL, logo_url=NULL, "
+            "accent_color='#1f6feb', support_url=NULL, time_zone='Etc/UTC', version=1"
+        )
+    )
+    db.session.commit()
+
+
+@pytest.fixture
+def app(migrated_app):
+    """The app with empty tables and an app context, on each database in turn."""
+    with migrated_app.app_context():
+        _empty_tables()
+        yield migrated_app
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_token_from(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "the page has no CSRF token in its form"
+    return match.group(1) or match.group(2)
+
+
+class Browser:
+    """A test client that logs in through the real form and sends CSRF tokens."""
+
+    def __init__(self, client):
+        self.client = client
+        self.csrf = None
+
+    def login(self, email: str, password: str = PASSWORD):
+        page = self.client.get("/admin/login")
+        self.csrf = csrf_token_from(page.get_data(as_text=True))
+        response = self.client.post(
+            "/admin/login", data={"email": email, "password": password, "csrf_token": self.csrf}
+        )
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return response
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, data=None, **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def make_user(app):
+    from app.services import users
+
+    def make(email="manager@example.com", role="manager", password=PASSWORD):
+        return users.create_user(email=email, password=password, role=role, actor="test")
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin@example.com", "admin")
+
+
+@pytest.fixture
+def manager_user(make_user):
+    return make_user("manager@example.com", "manager")
+
+
+@pytest.fixture
+def as_admin(app, admin_user):
+    browser = Browser(app.test_client())
+    browser.login(admin_user.email)
+    return browser
+
+
+@pytest.fixture
+def as_manager(app, manager_user):
+    browser = Browser(app.test_client())
+    browser.login(manager_user.email)
+    return browser
+
+
+@pytest.fixture
+def make_component(app):
+    from app.services import components
+
+    def make(name="API", status="operational", group_id=None, **kwargs):
+        return components.create_component(
+            name=name, status=status, group_id=group_id, actor="test", **kwargs
+        )
+
+    return make
+
+
+ROOT = Path(__file__).resolve().parent.parent
