@@ -86,7 +86,7 @@ def _empty_tables() -> None:
         )
     else:
         for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"'))
+            db.session.execute(text(f'DELETE FROM "{table}"')  # noqa: S608)
     db.session.execute(
         text(
             "UPDATE page_settings SET name='Herald Status', url=NULL, logo_url=NULL, "
