@@ -80,13 +80,12 @@ def migrated_app(database_url):
 
 def _empty_tables() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "page_settings"]
+    quoted = ", ".join(f'"{name}"' for name in tables)
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(
-            text(f"TRUNCATE {', '.join(f'"{t}"' for t in tables)} RESTART IDENTITY CASCADE")
-        )
+        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
     else:
-        for table in tables:
-            db.session.execute(text(f'DELETE FROM "{table}"')  # noqa: S608)
+        for name in tables:
+            db.session.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608
     db.session.execute(
         text(
             "UPDATE page_settings SET name='Herald Status', url=NULL, logo_url=NULL, "
