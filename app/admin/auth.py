@@ -1,0 +1,1 @@
+"""Admin views: auth (being written)."""

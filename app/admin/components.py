@@ -1,0 +1,1 @@
+"""Admin views: components (being written)."""

@@ -1,0 +1,1 @@
+"""Admin views: dashboard (being written)."""

@@ -1,0 +1,1 @@
+"""Admin views: users (being written)."""
