@@ -8,6 +8,7 @@ from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.component import new_code
 from app.models.types import UTCDateTime, utcnow
 
 
@@ -15,6 +16,8 @@ class PageSettings(db.Model):
     __tablename__ = "page_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The page's public id in the Statuspage-compatible API (`page.id`, `page_id`).
+    code: Mapped[str] = mapped_column(String(12), default=new_code)
     name: Mapped[str] = mapped_column(String(100), default="Herald Status")
     url: Mapped[str | None] = mapped_column(String(500))
     logo_url: Mapped[str | None] = mapped_column(String(500))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 import app.models.types
+import secrets
 
 
 # revision identifiers, used by Alembic.
@@ -58,6 +59,7 @@ def upgrade():
 
     op.create_table('page_settings',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=12), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('url', sa.String(length=500), nullable=True),
     sa.Column('logo_url', sa.String(length=500), nullable=True),
@@ -186,6 +188,7 @@ def upgrade():
     page_settings = sa.table(
         "page_settings",
         sa.column("id", sa.Integer),
+        sa.column("code", sa.String),
         sa.column("name", sa.String),
         sa.column("accent_color", sa.String),
         sa.column("time_zone", sa.String),
@@ -197,6 +200,7 @@ def upgrade():
         [
             {
                 "id": 1,
+                "code": secrets.token_hex(6),
                 "name": "Herald Status",
                 "accent_color": "#1f6feb",
                 "time_zone": "Etc/UTC",
