@@ -198,3 +198,23 @@ def make_component(app):
 
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def other_app(database_url, app):
+    """Build extra apps on the same (emptied) database; their pools are closed afterwards.
+
+    Use for a second configuration (https, rate limits on, a second host…).
+    """
+    made = []
+
+    def build(**overrides):
+        extra = make_app(database_url, **overrides)
+        made.append(extra)
+        return extra
+
+    yield build
+    for extra in made:
+        with extra.app_context():
+            db.session.remove()
+            db.engine.dispose()
