@@ -26,6 +26,15 @@ def _flag(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use psycopg 3 for them."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Return Flask config built from the environment, then `overrides`."""
     load_dotenv(ROOT / ".env", override=False)
@@ -50,11 +59,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "/"
     )
     https = site_url.startswith("https://")
-    database_url = env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}"
-    if database_url.startswith("postgres://"):
-        database_url = "postgresql://" + database_url[len("postgres://") :]
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
+    database_url = normalise_database_url(env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}")
 
     config = {
         "SECRET_KEY": secret,

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from app import create_app
+from app.config import normalise_database_url
 from app.extensions import db
 
 CI = os.environ.get("CI", "").lower() == "true"
@@ -56,8 +57,9 @@ def database_url(request, tmp_path_factory):
 
 
 def make_app(database_url: str, **overrides):
-    os.environ["DATABASE_URL"] = database_url
+    """A Herald app on `database_url` (no environment changes), for tests."""
     config = {
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "RATELIMIT_ENABLED": False,
