@@ -1,0 +1,155 @@
+"""The customers' pages: the status page, an incident, the history, the uptime calendar."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import groupby
+
+from flask import abort, render_template, request
+
+from app.cache import public_cached
+from app.models import Component, ComponentGroup, ComponentStatus, Incident, utcnow
+from app.public import bp
+from app.services import incidents as incident_service
+from app.services import status as status_service
+from app.services import uptime as uptime_service
+from app.services.components import list_components
+from app.services.errors import NotFound
+from app.templating import page_zone
+
+RECENT_DAYS = 7
+HISTORY_PER_PAGE = 20
+CALENDAR_MONTHS = 3
+# Far beyond any real history, small enough that the database offset never overflows.
+_MAX_PAGE = 1_000_000
+
+
+@dataclass
+class Section:
+    """One block of the component list: a group with its children, or one ungrouped component."""
+
+    group: ComponentGroup | None
+    components: list[Component] = field(default_factory=list)
+
+    @property
+    def worst_status(self) -> ComponentStatus:
+        return self.group.worst_status if self.group else self.components[0].status_enum
+
+    @property
+    def is_open(self) -> bool:
+        return self.worst_status != ComponentStatus.OPERATIONAL
+
+
+def _is_visible(component: Component) -> bool:
+    return not (component.only_show_if_degraded and component.status == ComponentStatus.OPERATIONAL)
+
+
+def component_sections(components: list[Component]) -> list[Section]:
+    """Groups and ungrouped components in page order; a group sits where its first child does."""
+    sections: list[Section] = []
+    by_group: dict[int, Section] = {}
+    for component in sorted(components, key=lambda c: (c.position, c.id)):
+        if not _is_visible(component):
+            continue
+        if component.group is None:
+            sections.append(Section(None, [component]))
+        elif component.group_id in by_group:
+            by_group[component.group_id].components.append(component)
+        else:
+            by_group[component.group_id] = Section(component.group, [component])
+            sections.append(by_group[component.group_id])
+    return sections
+
+
+@bp.route("/")
+@public_cached
+def index():
+    now, tz = utcnow(), page_zone()
+    components = list_components()
+    active = status_service.active_incidents()
+    in_progress = status_service.active_maintenance()
+    # The same rule as status.current_page_status, without querying the lists twice.
+    banner = status_service.page_status(
+        [c.status for c in components], [i.impact for i in active], bool(in_progress)
+    )
+    sections = component_sections(components)
+    shown = [c.id for s in sections for c in s.components if c.showcase]
+    recent = [
+        (day, uptime_service.format_day(day), found)
+        for day, found in status_service.recent_days(now, RECENT_DAYS, tz)
+    ]
+    return render_template(
+        "public/index.html",
+        banner=banner,
+        active_incidents=active,
+        in_progress=in_progress,
+        upcoming=status_service.upcoming_maintenance(),
+        sections=sections,
+        uptimes=uptime_service.daily_uptime(shown, now=now, tz=tz),
+        uptime_days=uptime_service.DAYS,
+        recent_days=recent,
+    )
+
+
+@bp.route("/incidents/<int:incident_id>")
+@public_cached
+def incident(incident_id: int):
+    try:
+        found = incident_service.get_incident(incident_id)
+    except NotFound:
+        abort(404)
+    return render_template("public/incident.html", incident=found)
+
+
+def _page_number(raw: str | None) -> int:
+    """`?page=`: a whole number ≥ 1, or a 400 that says so."""
+    raw = (raw if raw is not None else "1").strip()
+    digits = raw.lstrip("0")
+    if not (raw.isascii() and raw.isdigit()) or not digits:
+        abort(400, description="The page number must be a whole number, 1 or more.")
+    return _MAX_PAGE if len(digits) > 7 else min(int(digits), _MAX_PAGE)
+
+
+def _by_month(items: list[Incident], tz) -> list[tuple[str, list[Incident]]]:
+    def month(item: Incident) -> str:
+        local = item.started_at.astimezone(tz)
+        return f"{local:%B} {local.year}"
+
+    return [(label, list(group)) for label, group in groupby(items, key=month)]
+
+
+@bp.route("/history")
+@public_cached
+def history():
+    number = _page_number(request.args.get("page"))
+    found = status_service.history(number, per_page=HISTORY_PER_PAGE)
+    if number > found.pages:
+        found = status_service.history(found.pages, per_page=HISTORY_PER_PAGE)
+    return render_template(
+        "public/history.html", pager=found, months=_by_month(found.items, page_zone())
+    )
+
+
+@bp.route("/uptime")
+@public_cached
+def uptime():
+    now, tz = utcnow(), page_zone()
+    today = now.astimezone(tz).date()
+    first = uptime_service.months_back_start(today, CALENDAR_MONTHS)
+    components = [
+        c for s in component_sections(list_components()) for c in s.components if c.showcase
+    ]
+    days = (today - first).days + 1
+    by_id = uptime_service.daily_uptime([c.id for c in components], now=now, tz=tz, days=days)
+    calendars = [
+        (c, by_id[c.id], uptime_service.calendar_months(by_id[c.id], CALENDAR_MONTHS))
+        for c in components
+    ]
+    weekdays = [(today - timedelta(days=today.weekday() - n)) for n in range(7)]
+    return render_template(
+        "public/uptime.html",
+        calendars=calendars,
+        weekdays=[(f"{d:%a}", f"{d:%A}") for d in weekdays],
+        since=uptime_service.format_day(first),
+    )
