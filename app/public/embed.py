@@ -1,0 +1,175 @@
+"""What other sites embed: the pop-up widget script, an iframe card, SVG badges."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+
+from flask import Response, abort, current_app, render_template, request
+
+from app.cache import public_cached
+from app.models import ComponentStatus
+from app.public import bp
+from app.services.components import get_component_by_code
+from app.services.status import active_incidents, active_maintenance, current_page_status
+
+# Only this card may be framed by any site; every other page keeps 'self'.
+FRAME_CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data: https:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors *"
+)
+SCRIPT_CSP = "default-src 'none'; frame-ancestors 'none'"
+MAX_LABEL = 40
+THEMES = ("light", "dark")
+
+LABEL_COLOUR = "#555555"
+# White text on each of these meets WCAG AA (at least 4.5:1).
+INDICATOR_BADGES = {
+    "none": ("operational", "#1a7f37"),
+    "minor": ("minor outage", "#9a6700"),
+    "major": ("partial outage", "#bc4c00"),
+    "critical": ("major outage", "#cf222e"),
+    "maintenance": ("maintenance", "#0969da"),
+}
+COMPONENT_COLOURS = {
+    ComponentStatus.OPERATIONAL: "#1a7f37",
+    ComponentStatus.DEGRADED_PERFORMANCE: "#9a6700",
+    ComponentStatus.PARTIAL_OUTAGE: "#bc4c00",
+    ComponentStatus.MAJOR_OUTAGE: "#cf222e",
+    ComponentStatus.UNDER_MAINTENANCE: "#0969da",
+}
+
+# Advance widths of Verdana at 11px, the badge font, grouped by width.
+_WIDTHS = {
+    "iljI'|": 3.0,
+    " f!t()[]{}-/:;,.": 4.4,
+    'r"J': 4.8,
+    "cszL?": 5.8,
+    "FPaekvxy": 6.5,
+    "bdghnopqu0123456789$*_ETYZ": 6.9,
+    "ABCKRSVX#+<=>~": 7.6,
+    "DGHNOQU&": 8.4,
+    "wM": 9.1,
+    "mW%@": 11.0,
+}
+_CHAR_WIDTH = {char: width for chars, width in _WIDTHS.items() for char in chars}
+
+
+def with_headers(headers: dict[str, str]):
+    """Set `headers` on every response of a view, 304s from the cache included."""
+
+    def decorator(fn):
+        @wraps(fn)
+        def wrapper(*args, **kwargs):
+            response = current_app.make_response(fn(*args, **kwargs))
+            response.headers.update(headers)
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+@bp.route("/embed/script.js")
+@with_headers({"Access-Control-Allow-Origin": "*", "Content-Security-Policy": SCRIPT_CSP})
+@public_cached(max_age=3600)
+def embed_script():
+    source = Path(current_app.static_folder, "embed", "widget.js").read_text(encoding="utf-8")
+    return Response(source, mimetype="application/javascript")
+
+
+@bp.route("/embed/frame")
+@with_headers({"Content-Security-Policy": FRAME_CSP})
+@public_cached
+def embed_frame():
+    theme = request.args.get("theme")
+    incidents = active_incidents() + active_maintenance()
+    return render_template(
+        "embed/frame.html",
+        status=current_page_status(),
+        incidents=incidents,
+        theme=theme if theme in THEMES else None,
+        site_url=current_app.config["SITE_URL"],
+    )
+
+
+def text_width(text: str) -> float:
+    """An estimate of `text`'s rendered width in the badge font, in pixels."""
+    width = 0.0
+    for char in text:
+        if char in _CHAR_WIDTH:
+            width += _CHAR_WIDTH[char]
+        elif unicodedata.east_asian_width(char) in ("W", "F"):
+            width += 11.0
+        elif unicodedata.combining(char):
+            continue
+        else:
+            width += 7.0
+    return round(width, 1)
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    colour: str
+    x: float  # the left edge
+    width: float  # padded box width
+    text_width: float
+
+    @property
+    def centre(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+
+def badge_parts(label: str, message: str, colour: str) -> list[Part]:
+    parts, x = [], 0.0
+    for text, fill in ((label, LABEL_COLOUR), (message, colour)):
+        if not text:
+            continue
+        inner = text_width(text)
+        width = round(inner + 12, 1)
+        parts.append(Part(text, fill, x, width, inner))
+        x = round(x + width, 1)
+    return parts
+
+
+def _label(default: str) -> str:
+    label = request.args.get("label")
+    if label is None:
+        return default
+    label = label.strip()
+    if len(label) > MAX_LABEL:
+        abort(400, f"The label is too long (at most {MAX_LABEL} characters).")
+    if any(unicodedata.category(char).startswith("C") for char in label):
+        abort(400, "The label contains control characters.")
+    return label or default
+
+
+def render_badge(label: str, message: str, colour: str) -> Response:
+    parts = badge_parts(label, message, colour)
+    svg = render_template(
+        "embed/badge.svg",
+        parts=parts,
+        width=round(sum(p.width for p in parts), 1),
+        title=f"{label}: {message}",
+    )
+    return Response(svg, mimetype="image/svg+xml")
+
+
+@bp.route("/badge.svg")
+@public_cached
+def badge():
+    label = _label("status")
+    message, colour = INDICATOR_BADGES[current_page_status().indicator]
+    return render_badge(label, message, colour)
+
+
+@bp.route("/components/<code>/badge.svg")
+@public_cached
+def component_badge(code: str):
+    component = get_component_by_code(code)
+    label = _label(component.name)
+    status = component.status_enum
+    return render_badge(label, status.label.lower(), COMPONENT_COLOURS[status])
