@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select, update
 
+from app.cache import mark_version_bumped
 from app.extensions import db
 from app.models import PageSettings, utcnow
 from app.services import audit, validate
@@ -41,6 +42,8 @@ def bump_version() -> None:
     if result.rowcount == 0:
         db.session.add(PageSettings(id=SETTINGS_ID, version=2, updated_at=utcnow()))
         db.session.flush()
+    # Public caches in every process learn of the change right after the commit.
+    mark_version_bumped(db.session)
 
 
 def time_zone_names() -> list[str]:
