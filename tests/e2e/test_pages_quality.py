@@ -1,0 +1,161 @@
+"""Every page a visitor or manager sees: accessible (axe-core) in both colour schemes, and
+valid HTML (the Nu checker), with realistic content on it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.e2e.helpers import axe_check, create_user, describe_violations, login, validate_html
+
+pytestmark = pytest.mark.browser
+
+ADMIN_EMAIL = "quality-admin@example.com"
+
+
+@pytest.fixture(scope="module")
+def seeded(live_server):
+    """A page with content on every part: groups, an active incident, a resolved one with a
+    published postmortem, upcoming maintenance, and two accounts. Returns the ids."""
+    from app.models import utcnow
+    from app.services import components, incidents, maintenance
+
+    live_server.reset()
+    create_user(live_server.app, ADMIN_EMAIL, "admin")
+    create_user(live_server.app, "quality-manager@example.com", "manager")
+    now = utcnow()
+    with live_server.app.app_context():
+        core = components.create_group(name="Core services", description="What the app runs on")
+        api = components.create_component(
+            name="API", group_id=core.id, description="REST and webhooks"
+        )
+        database = components.create_component(name="Database", group_id=core.id)
+        website = components.create_component(name="Website")
+
+        resolved = incidents.open_incident(
+            name="Login outage",
+            impact="critical",
+            message="Nobody can log in.",
+            components={website.id: "major_outage"},
+            now=now - timedelta(days=2, hours=3),
+        )
+        incidents.post_update(
+            resolved,
+            status="resolved",
+            message="Logins work again.",
+            restore_components=True,
+            now=now - timedelta(days=2, hours=2),
+        )
+        incidents.save_postmortem(
+            resolved,
+            body="## What happened\n\nAn expired certificate.\n\n- renewed it\n- added an alert\n\n"
+            "[Runbook](https://example.com/runbook)",
+            publish=True,
+        )
+
+        active = incidents.open_incident(
+            name="Elevated API errors",
+            impact="major",
+            message="We are **investigating** elevated error rates.",
+            components={api.id: "partial_outage"},
+            now=now - timedelta(minutes=40),
+        )
+        incidents.post_update(
+            active, status="identified", message="A faulty node; replacing it.", now=now
+        )
+
+        planned = maintenance.schedule_maintenance(
+            name="Database upgrade",
+            message="The database moves to a new version.",
+            scheduled_for=now + timedelta(days=1),
+            scheduled_until=now + timedelta(days=1, hours=2),
+            component_ids=[database.id],
+        )
+        return {"active": active.id, "resolved": resolved.id, "maintenance": planned.id}
+
+
+def _pages(ids: dict) -> list[tuple[str, str, bool]]:
+    """(name, path, needs a logged-in admin) for every page checked."""
+    return [
+        ("public-index", "/", False),
+        ("public-incident", f"/incidents/{ids['active']}", False),
+        ("public-incident-postmortem", f"/incidents/{ids['resolved']}", False),
+        ("public-history", "/history", False),
+        ("public-uptime", "/uptime", False),
+        ("public-404", "/no-such-page", False),
+        ("admin-login", "/admin/login", False),
+        ("admin-dashboard", "/admin/", True),
+        ("admin-components", "/admin/components", True),
+        ("admin-incidents", "/admin/incidents", True),
+        ("admin-incident", f"/admin/incidents/{ids['active']}", True),
+        ("admin-incident-new", "/admin/incidents/new", True),
+        ("admin-maintenance", "/admin/maintenance", True),
+        ("admin-maintenance-new", "/admin/maintenance/new", True),
+        ("admin-users", "/admin/users", True),
+        ("admin-settings", "/admin/settings", True),
+    ]
+
+
+PAGE_NAMES = [name for name, _, _ in _pages({"active": 0, "resolved": 0, "maintenance": 0})]
+
+
+@pytest.fixture(scope="module")
+def admin_state(browser, live_server, seeded):
+    """The cookies of a logged-in admin, so each check needs no login of its own."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        login(page, live_server.url, ADMIN_EMAIL)
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+def _open(new_page, live_server, path, logged_in, admin_state, **options):
+    page = new_page(storage_state=admin_state if logged_in else None, **options)
+    response = page.goto(f"{live_server.url}{path}")
+    assert response is not None
+    expected = 404 if path == "/no-such-page" else 200
+    assert response.status == expected, f"{path} answered {response.status}"
+    if logged_in:
+        assert "/admin/login" not in page.url, f"{path} sent the admin to the login page"
+    return page
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_page_has_no_serious_accessibility_violation(
+    name, scheme, new_page, live_server, seeded, admin_state
+):
+    """Can everyone use this page — axe-core finds no serious or critical violation, in the
+    light and the dark colour scheme?"""
+    path, logged_in = next((p, a) for n, p, a in _pages(seeded) if n == name)
+    page = _open(new_page, live_server, path, logged_in, admin_state)
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_load_state("load")
+
+    violations = axe_check(page)
+
+    assert not violations, f"{name} ({scheme}), {path}:\n{describe_violations(violations)}"
+
+
+def test_every_page_is_valid_html(browser, live_server, seeded, admin_state):
+    """Is every page valid HTML according to the Nu checker (one batch run for all)?"""
+    documents = {}
+    anonymous = browser.new_context()
+    admin = browser.new_context(storage_state=admin_state)
+    try:
+        for name, path, logged_in in _pages(seeded):
+            response = (admin if logged_in else anonymous).request.get(f"{live_server.url}{path}")
+            assert response.status in (200, 404), f"{path} answered {response.status}"
+            documents[name] = response.text()
+    finally:
+        anonymous.close()
+        admin.close()
+
+    errors = validate_html(documents)
+
+    invalid = {name: found for name, found in errors.items() if found}
+    report = "\n".join(f"{name}:\n  " + "\n  ".join(found) for name, found in invalid.items())
+    assert not invalid, f"Nu checker errors:\n{report}"
