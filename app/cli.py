@@ -17,8 +17,11 @@ from app.services.errors import ServiceError
 
 
 def register_cli(app: Flask) -> None:
+    from app.publish import publish_command
+
     for command in (serve, create_admin, seed_demo_command, tick_command, worker_command):
         app.cli.add_command(command)
+    app.cli.add_command(publish_command)
 
 
 def _fail(message: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from flask import Flask
 
@@ -16,6 +17,8 @@ from app.extensions import db
 from app.services.maintenance import tick
 
 log = logging.getLogger("herald.worker")
+# With HERALD_PUBLISH_DIR set, how often the loop checks whether the page version moved.
+PUBLISH_POLL_SECONDS = 2.0
 
 
 def run_once(app: Flask) -> None:
@@ -30,12 +33,30 @@ def run_once(app: Flask) -> None:
 
 def run_forever(app: Flask, stop: threading.Event) -> None:
     interval = app.config["TICK_SECONDS"]
+    mirror = _mirror_watcher(app)
+    next_tick = 0.0
     while not stop.is_set():
-        try:
-            run_once(app)
-        except Exception:  # keep the loop alive; the next tick retries
-            log.exception("tick failed; retrying in %ss", interval)
-        stop.wait(interval)
+        if time.monotonic() >= next_tick:
+            next_tick = time.monotonic() + interval
+            try:
+                run_once(app)
+            except Exception:  # keep the loop alive; the next tick retries
+                log.exception("tick failed; retrying in %ss", interval)
+        if mirror is not None:
+            try:
+                mirror.check()
+            except Exception:  # the watcher backs off; the old mirror stays in place
+                log.exception("publishing the static mirror failed")
+        stop.wait(min(interval, PUBLISH_POLL_SECONDS) if mirror is not None else interval)
+
+
+def _mirror_watcher(app: Flask):
+    """Re-publishes the static mirror after every change when HERALD_PUBLISH_DIR is set."""
+    if not app.config.get("PUBLISH_DIR"):
+        return None
+    from app.publish import MirrorWatcher
+
+    return MirrorWatcher(app, app.config["PUBLISH_DIR"])
 
 
 def start_thread(app: Flask) -> threading.Event:
