@@ -77,7 +77,11 @@ def migrated_app(database_url):
     app = make_app(database_url)
     with app.app_context():
         upgrade()
-    return app
+    yield app
+    # Close the pool before the database is dropped: a connection left for the garbage
+    # collector raises ResourceWarning, an error under filterwarnings=error.
+    with app.app_context():
+        db.engine.dispose()
 
 
 def _empty_tables() -> None:
