@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -33,9 +33,9 @@ def init_app(app: Flask) -> None:
         if exc.code == 413:
             limit = app.config["MAX_CONTENT_LENGTH"] // 1024
             message = f"What you sent is larger than the {limit} KiB this site accepts."
-        response = _render(exc.code or 500, titles.get(exc.code, exc.name), message)
+        response = make_response(_render(exc.code or 500, titles.get(exc.code, exc.name), message))
         if exc.code == 405 and hasattr(exc, "valid_methods") and exc.valid_methods:
-            response[0].headers["Allow"] = ", ".join(exc.valid_methods)
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
     @app.errorhandler(CSRFError)
