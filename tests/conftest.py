@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import g, request_started
 from sqlalchemy import text
 
 from app import create_app
@@ -66,7 +67,17 @@ def make_app(database_url: str, **overrides):
         "TICK_SECONDS": 3600,
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    # Tests hold an app context, which Flask reuses for their requests; without this, `g`
+    # (the logged-in user, the CSRF token, cached settings) would leak from one request
+    # into the next. In production every request has its own context.
+    request_started.connect(_fresh_g, app)
+    return app
+
+
+def _fresh_g(sender, **extra):
+    for name in list(g):
+        g.pop(name)
 
 
 @pytest.fixture(scope="session")
@@ -146,6 +157,9 @@ class Browser:
             "/admin/login", data={"email": email, "password": password, "csrf_token": self.csrf}
         )
         assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        # Login starts a new session, with a new CSRF token: read it where login lands.
+        landing = self.client.get(response.headers["Location"])
+        self.csrf = csrf_token_from(landing.get_data(as_text=True))
         return response
 
     def get(self, url, **kwargs):
