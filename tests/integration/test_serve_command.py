@@ -1,0 +1,119 @@
+"""Does the README's one command really serve the whole site, worker included?"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from http.cookiejar import CookieJar
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.conftest import ROOT, csrf_token_from, make_app
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for(url: str, process, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"serve exited early:\n{process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture
+def served_site(tmp_path):
+    port = _free_port()
+    database = f"sqlite:///{tmp_path / 'serve.db'}"
+    env = os.environ | {
+        "DATABASE_URL": database,
+        "HERALD_ADMIN_EMAIL": "first@example.com",
+        "HERALD_ADMIN_PASSWORD": "first admin passphrase",
+        "HERALD_TICK_SECONDS": "1",
+        "HERALD_DEMO": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base + "/", process)
+        yield base, database
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.stdout.close()
+
+
+def test_serve_migrates_creates_the_admin_and_serves_the_demo_page(served_site):
+    """After `flask serve`, can a new user see the demo page and log in as the first admin?"""
+    base, _ = served_site
+    with urllib.request.urlopen(base + "/") as response:
+        html = response.read().decode()
+    assert "Dashboard" in html  # a demo component is listed
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    login_page = opener.open(base + "/admin/login").read().decode()
+    form = urlencode(
+        {
+            "email": "first@example.com",
+            "password": "first admin passphrase",
+            "csrf_token": csrf_token_from(login_page),
+        }
+    ).encode()
+    dashboard = opener.open(base + "/admin/login", data=form)
+    assert dashboard.geturl().rstrip("/").endswith("/admin")
+    assert "first@example.com" in dashboard.read().decode()
+
+
+def test_the_embedded_worker_starts_maintenance_on_time(served_site):
+    """Does maintenance start by itself while only `flask serve` runs?"""
+    _, database = served_site
+    from app.extensions import db
+    from app.models import Incident, utcnow
+    from app.services import maintenance
+
+    app = make_app(database)
+    with app.app_context():
+        now = utcnow()
+        planned = maintenance.schedule_maintenance(
+            name="Quick window",
+            message="Planned.",
+            scheduled_for=now + timedelta(seconds=1),
+            scheduled_until=now + timedelta(hours=1),
+        )
+        deadline = time.monotonic() + 20
+        status = planned.status
+        while time.monotonic() < deadline and status == "scheduled":
+            time.sleep(0.5)
+            db.session.expire_all()
+            status = db.session.get(Incident, planned.id).status
+        db.session.remove()
+        db.engine.dispose()
+    assert status == "in_progress"
