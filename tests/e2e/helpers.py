@@ -81,6 +81,9 @@ def describe_violations(violations: list[dict]) -> str:
         lines.append(f"{v['impact']}: {v['rule']} — {v['help']}")
         for node in v["nodes"]:
             lines.append(f"    {node['target']}: {node['html']}")
+            why = (node["summary"] or "").splitlines()
+            if len(why) > 1:
+                lines.append(f"      {why[1].strip()}")
     return "\n".join(lines)
 
 
