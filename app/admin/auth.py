@@ -1,1 +1,105 @@
-"""Admin views: auth (being written)."""
+"""Logging in and out: one generic error, throttled failures, sessions that end on the server."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+
+from app.admin import bp
+from app.admin.account_forms import LoginForm
+from app.extensions import limiter
+from app.services import users
+
+LOGIN_FAILED = "Incorrect email or password."
+THROTTLED = (
+    "Too many failed log-in attempts. Wait a few minutes before trying again, "
+    "or ask an admin to reset your password."
+)
+# A failed attempt answers 401; only those count against the limits.
+_FAILED = 401
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None.
+
+    Refuses anything a browser could read as another origin: a scheme or a
+    host (`https://evil`, `javascript:`, `//evil`), backslashes (`/\\evil` is
+    `//evil` to browsers) and control characters (browsers drop some of them).
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _account_key() -> str:
+    # Empty for a form without an email: Flask-Limiter then skips this limit,
+    # and the per-IP limit still applies.
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def _failed(response) -> bool:
+    return response.status_code == _FAILED
+
+
+def _limit_for(name: str):
+    return lambda: current_app.config[name]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    _limit_for("LOGIN_FAILURES_PER_ACCOUNT"),
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message=THROTTLED,
+    scope="login-account",
+)
+@limiter.limit(
+    _limit_for("LOGIN_FAILURES_PER_IP"),
+    key_func=get_remote_address,
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message=THROTTLED,
+    scope="login-ip",
+)
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    destination = safe_next_url(form.next.data) or url_for("admin.dashboard")
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(destination)
+    if request.method == "GET":
+        return render_template("admin/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("admin/login.html", form=form), 400
+    user = users.authenticate(form.email.data, form.password.data)
+    if user is None:
+        return render_template("admin/login.html", form=form, error=LOGIN_FAILED), _FAILED
+    users.record_login(user, form.password.data)
+    # A new session at login: nothing set before it (by anyone) carries over,
+    # not even the CSRF token, which the next page issues afresh.
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    login_user(user)
+    return redirect(destination)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    # The guard let only a logged-in user in, and CSRFProtect checked the token.
+    if current_user.is_authenticated:
+        # Rotates the token in every login cookie of this user: a copied one stops working.
+        users.end_sessions(current_user._get_current_object())
+    logout_user()
+    session.clear()
+    flash("You have logged out.", "success")
+    return redirect(url_for("admin.login"))
