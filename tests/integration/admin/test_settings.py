@@ -1,0 +1,130 @@
+"""Page settings and the embed snippets."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.services.page import get_settings
+
+GOOD = {
+    "name": "Acme Status",
+    "url": "https://status.acme.example",
+    "logo_url": "https://acme.example/logo.svg",
+    "accent_color": "#AA3300",
+    "support_url": "https://acme.example/help",
+    "time_zone": "Europe/Paris",
+}
+
+
+def _saved():
+    from app.extensions import db
+
+    db.session.expire_all()
+    return get_settings()
+
+
+def test_settings_form_shows_current_values_with_labels(as_admin):
+    """Does the settings page show every setting, labelled, with the current values?"""
+    html = as_admin.get("/admin/settings").get_data(as_text=True)
+    for field_id, label in [
+        ("name", "Page name"),
+        ("url", "Public URL"),
+        ("logo_url", "Logo URL"),
+        ("accent_color", "Accent colour"),
+        ("support_url", "Support URL"),
+        ("time_zone", "Display time zone"),
+    ]:
+        assert f'<label for="{field_id}">{label}</label>' in html
+    assert 'type="color"' in html and 'value="#1f6feb"' in html
+    assert '<option selected value="Etc/UTC">' in html
+    assert '<option value="Europe/Paris">' in html
+
+
+def test_saving_settings_changes_the_page(as_admin):
+    """After I save new settings, does the page use them?"""
+    version = _saved().version
+    response = as_admin.post("/admin/settings", GOOD)
+    assert response.status_code == 302
+    saved = _saved()
+    assert saved.name == "Acme Status"
+    assert saved.accent_color == "#aa3300"
+    assert saved.time_zone == "Europe/Paris"
+    assert saved.version > version
+    page = as_admin.get("/admin/settings").get_data(as_text=True)
+    assert "Settings saved." in page
+    assert "Acme Status" in page
+
+
+def test_optional_links_can_be_cleared(as_admin):
+    """Can I remove the logo and support links again?"""
+    as_admin.post("/admin/settings", GOOD)
+    cleared = {**GOOD, "logo_url": "", "support_url": "", "url": ""}
+    assert as_admin.post("/admin/settings", cleared).status_code == 302
+    saved = _saved()
+    assert saved.logo_url is None and saved.support_url is None and saved.url is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "Enter the page name."),
+        ("name", "   ", "Enter the page name."),
+        ("name", "x" * 101, "At most 100 characters."),
+        ("url", "javascript:alert(1)", "Public url must be an http:// or https:// address."),
+        ("logo_url", "ftp://acme.example/logo.png", "Logo url must be an http:// or https://"),
+        ("support_url", "https://" + "a" * 500, "At most 500 characters."),
+        ("accent_color", "red", "Accent colour must look like #1f6feb."),
+        ("accent_color", "#12345", "Accent colour must look like #1f6feb."),
+        ("time_zone", "Mars/Olympus_Mons", "Time zone must be an IANA name"),
+        ("time_zone", "", "Time zone must be an IANA name"),
+    ],
+)
+def test_bad_settings_are_explained_and_nothing_is_saved(as_admin, field, value, message):
+    """If a setting is wrong, am I told which and why, with nothing saved?"""
+    response = as_admin.post("/admin/settings", {**GOOD, field: value})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert "The settings were not saved" in html
+    assert 'aria-invalid="true"' in html
+    saved = _saved()
+    assert saved.name == "Herald Status" and saved.time_zone == "Etc/UTC"
+
+
+def test_embed_snippets_use_the_site_address(other_app, admin_user):
+    """Can I copy a script tag, an iframe and a badge that point at my site?"""
+    from tests.conftest import Browser
+
+    site = other_app(SITE_URL="http://status.acme.example/")
+    browser = Browser(site.test_client())
+    browser.login("admin@example.com")
+    html = browser.get("/admin/settings").get_data(as_text=True)
+    assert '<h2 id="embed-heading">Embed this status</h2>' in html
+    assert (
+        "&lt;script src=&#34;http://status.acme.example/embed/script.js&#34; async&gt;"
+        "&lt;/script&gt;" in html
+    )
+    assert "&lt;iframe src=&#34;http://status.acme.example/embed/frame&#34;" in html
+    assert "&lt;img src=&#34;http://status.acme.example/badge.svg&#34; alt=" in html
+    assert html.count("<pre") == 3
+
+
+def test_embed_snippet_escapes_the_page_name(as_admin):
+    """Does a page name with quotes still give a snippet that pastes as valid HTML?"""
+    from app.admin.settings import embed_snippets
+
+    snippets = dict(
+        (key, code) for key, _, code in embed_snippets("https://s.example", 'A "B" <C>')
+    )
+    assert 'title="A &#34;B&#34; &lt;C&gt; status"' in snippets["embed-iframe"]
+    assert (
+        snippets["embed-badge"]
+        == '<img src="https://s.example/badge.svg" alt="A &#34;B&#34; &lt;C&gt; status">'
+    )
+
+
+def test_settings_need_a_csrf_token(as_admin):
+    """Can another site change my page settings through my browser?"""
+    response = as_admin.client.post("/admin/settings", data=GOOD)
+    assert response.status_code == 400
+    assert _saved().name == "Herald Status"
