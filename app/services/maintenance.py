@@ -101,7 +101,13 @@ def _advance(maintenance: Incident, status: IncidentStatus, message: str, actor,
     """Move a maintenance to `status`, flipping its components as the window opens or closes."""
     changes: dict[Component, ComponentStatus] = {}
     if status == IncidentStatus.IN_PROGRESS:
-        changes = {c: ComponentStatus.UNDER_MAINTENANCE for c in _components_of(maintenance)}
+        # A component already down in an incident stays down: maintenance must
+        # not hide an outage (nor later "restore" it to operational).
+        changes = {
+            c: ComponentStatus.UNDER_MAINTENANCE
+            for c in _components_of(maintenance)
+            if c.status == ComponentStatus.OPERATIONAL
+        }
     elif status == IncidentStatus.COMPLETED:
         # Only undo what maintenance did: a component an incident has since
         # marked as down keeps that status.

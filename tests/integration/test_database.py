@@ -39,7 +39,7 @@ WRITER = textwrap.dedent(
     with app.app_context():
         component = components.get_component(int(sys.argv[2]))
         for n in range(40):
-            status = "major_outage" if n % 2 else "operational"
+            status = "operational" if n % 2 else "major_outage"
             components.set_status(component, status, actor="writer")
     print("ok")
     """

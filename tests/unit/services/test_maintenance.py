@@ -148,3 +148,22 @@ def test_only_unstarted_maintenance_can_be_rescheduled(window):
     maintenance.tick(now=at(20))
     with pytest.raises(Invalid, match="not started"):
         maintenance.reschedule(planned, scheduled_for=at(30), scheduled_until=at(90))
+
+
+def test_maintenance_never_hides_an_outage_that_was_already_there(window):
+    """If a component is already down when maintenance starts, does the page keep saying so,
+    before and after the window?"""
+    planned, database, _ = window
+    incidents.open_incident(
+        name="Database down",
+        impact="critical",
+        message="The database is down.",
+        components={database.id: "major_outage"},
+        now=at(5),
+    )
+    maintenance.tick(now=at(10))
+    assert planned.status == "in_progress"
+    assert database.status == "major_outage"
+    maintenance.tick(now=at(70))
+    assert planned.status == "completed"
+    assert database.status == "major_outage"
