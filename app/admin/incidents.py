@@ -71,7 +71,7 @@ def incidents():
         "admin/incidents/list.html",
         active=[i for i in items if not i.is_closed],
         resolved=[i for i in items if i.is_closed],
-        page=page,
+        current=page,
         pages=pages,
         total=total,
     )

@@ -85,9 +85,7 @@ def test_an_unknown_component_or_status_is_refused(as_manager, make_component):
     assert _count(Incident) == 0
 
 
-def test_updates_through_to_resolved_return_components_to_operational(
-    as_manager, make_component
-):
+def test_updates_through_to_resolved_return_components_to_operational(as_manager, make_component):
     """Does resolving with the box ticked bring the affected components back?"""
     api = make_component("API")
     _open(as_manager, api)
@@ -144,7 +142,9 @@ def test_reopening_is_refused_without_the_checkbox(as_manager, make_component):
     _open(as_manager, api)
     incident = _incident()
     url = f"/admin/incidents/{incident.id}/updates"
-    as_manager.post(url, data={"status": "resolved", "message": "Fixed.", "restore_components": "y"})
+    as_manager.post(
+        url, data={"status": "resolved", "message": "Fixed.", "restore_components": "y"}
+    )
     response = as_manager.post(url, data={"status": "investigating", "message": "Back again."})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -365,3 +365,25 @@ def test_a_form_without_its_csrf_token_is_refused(as_manager):
     )
     assert response.status_code == 400
     assert _count(Incident) == 0
+
+
+def test_the_list_is_paginated(as_manager):
+    """With more incidents than fit a page, does page 2 show the oldest ones?"""
+    page = as_manager.get("/admin/incidents").get_data(as_text=True)
+    assert "No active incidents" in page
+    start = utcnow() - timedelta(days=30)
+    for n in range(21):
+        item = incidents.open_incident(
+            name=f"Incident number {n:02d}",
+            impact="minor",
+            message="m",
+            now=start + timedelta(hours=n),
+        )
+        incidents.post_update(item, status="resolved", message="ok")
+    first = as_manager.get("/admin/incidents").get_data(as_text=True)
+    assert "Page 1 of 2" in first
+    assert "Incident number 20" in first
+    assert "Incident number 00" not in first
+    second = as_manager.get("/admin/incidents?page=2").get_data(as_text=True)
+    assert "Incident number 00" in second
+    assert "Incident number 20" not in second

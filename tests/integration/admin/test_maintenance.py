@@ -1,0 +1,150 @@
+"""The maintenance pages as a manager uses them: schedule, follow, advance, reschedule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import Component, Incident, utcnow
+from app.services import maintenance
+
+
+def _count() -> int:
+    return db.session.scalar(select(func.count(Incident.id))) or 0
+
+
+def _local(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M")
+
+
+def _schedule(browser, component, starts, ends, **extra):
+    data = {
+        "title": "Database upgrade",
+        "starts": starts,
+        "ends": ends,
+        "message": "The database will be read-only.",
+        "components": [str(component.id)],
+    }
+    data.update(extra)
+    return browser.post("/admin/maintenance/new", data=data)
+
+
+def test_maintenance_is_scheduled_and_listed_as_upcoming(as_manager, make_component):
+    """Does scheduled maintenance appear under Upcoming with its components?"""
+    db_component = make_component("Database")
+    tomorrow = utcnow() + timedelta(days=1)
+    response = _schedule(
+        as_manager, db_component, _local(tomorrow), _local(tomorrow + timedelta(hours=2))
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    item = db.session.scalars(select(Incident)).one()
+    assert item.status == "scheduled"
+    assert item.scheduled_for.strftime("%Y-%m-%dT%H:%M") == _local(tomorrow)
+    assert [a.component_id for a in item.affected] == [db_component.id]
+    page = as_manager.get("/admin/maintenance").get_data(as_text=True)
+    upcoming = page[page.index("Upcoming") :]
+    assert "Database upgrade" in upcoming.split("Completed")[0]
+
+
+def test_times_are_read_in_the_page_time_zone(as_manager, make_component):
+    """Is 09:00 on the form 09:00 in the page's time zone, which the form names?"""
+    db.session.execute(text("UPDATE page_settings SET time_zone = 'Europe/Paris'"))
+    db.session.commit()
+    component = make_component("Database")
+    assert "Europe/Paris" in as_manager.get("/admin/maintenance/new").get_data(as_text=True)
+    response = _schedule(as_manager, component, "2099-07-01T09:00", "2099-07-01T11:00")
+    assert response.status_code == 302
+    item = db.session.scalars(select(Incident)).one()
+    assert item.scheduled_for == datetime(2099, 7, 1, 7, 0, tzinfo=UTC)
+
+
+def test_bad_dates_are_refused_and_nothing_is_written(as_manager, make_component):
+    """Are empty, unreadable and backwards windows refused with a 400 and a message?"""
+    component = make_component("Database")
+    cases = [
+        ("", "2099-01-01T10:00", "Start is required."),
+        ("next tuesday", "2099-01-01T10:00", "is not a date and time"),
+        ("2099-01-01T10:00", "2099-02-30T10:00", "is not a date and time"),
+        ("2099-01-01T10:00", "2099-01-01T09:00", "must end after it starts"),
+    ]
+    for starts, ends, message in cases:
+        response = _schedule(as_manager, component, starts, ends)
+        assert response.status_code == 400, (starts, ends)
+        assert message in response.get_data(as_text=True), message
+    assert _count() == 0
+
+
+def test_an_unknown_component_is_refused(as_manager, make_component):
+    """Is a ticked component that does not exist refused?"""
+    component = make_component("Database")
+    response = _schedule(
+        as_manager, component, "2099-01-01T10:00", "2099-01-01T11:00", components=["424242"]
+    )
+    assert response.status_code == 400
+    assert "There is no component" in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+def test_maintenance_moves_forward_only(as_manager, make_component):
+    """Do updates start and complete a maintenance, flipping components, and never go back?"""
+    component = make_component("Database")
+    now = utcnow()
+    item = maintenance.schedule_maintenance(
+        name="Upgrade",
+        message="Planned.",
+        scheduled_for=now + timedelta(hours=1),
+        scheduled_until=now + timedelta(hours=2),
+        component_ids=[component.id],
+    )
+    url = f"/admin/maintenance/{item.id}/updates"
+    response = as_manager.post(url, data={"status": "in_progress", "message": "Started early."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Component, component.id).status == "under_maintenance"
+    response = as_manager.post(url, data={"status": "scheduled", "message": "Oops."})
+    assert response.status_code == 400
+    assert "cannot go back" in response.get_data(as_text=True)
+    response = as_manager.post(url, data={"status": "completed", "message": "Done."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Component, component.id).status == "operational"
+    page = as_manager.get(f"/admin/maintenance/{item.id}").get_data(as_text=True)
+    assert page.index("Done.") < page.index("Started early.") < page.index("Planned.")
+    listing = as_manager.get("/admin/maintenance").get_data(as_text=True)
+    assert "Upgrade" in listing[listing.index("Completed") :]
+
+
+def test_maintenance_is_rescheduled_only_before_it_starts(as_manager, make_component):
+    """Can a manager move the window before it starts, and not after?"""
+    component = make_component("Database")
+    now = utcnow()
+    item = maintenance.schedule_maintenance(
+        name="Upgrade",
+        message="Planned.",
+        scheduled_for=now + timedelta(hours=1),
+        scheduled_until=now + timedelta(hours=2),
+        component_ids=[component.id],
+    )
+    url = f"/admin/maintenance/{item.id}/reschedule"
+    response = as_manager.post(url, data={"starts": "2099-03-01T10:00", "ends": "2099-03-01T09:00"})
+    assert response.status_code == 400
+    assert "must end after it starts" in response.get_data(as_text=True)
+    response = as_manager.post(url, data={"starts": "2099-03-01T10:00", "ends": "2099-03-01T12:00"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Incident, item.id).scheduled_for == datetime(2099, 3, 1, 10, tzinfo=UTC)
+    as_manager.post(
+        f"/admin/maintenance/{item.id}/updates", data={"status": "in_progress", "message": "Go."}
+    )
+    response = as_manager.post(url, data={"starts": "2099-04-01T10:00", "ends": "2099-04-01T12:00"})
+    assert response.status_code == 400
+    assert "has not started" in response.get_data(as_text=True)
+
+
+def test_unknown_maintenance_is_404(as_manager):
+    """Do made-up ids answer 404?"""
+    assert as_manager.get("/admin/maintenance/999").status_code == 404
+    assert as_manager.post("/admin/maintenance/999/updates", data={}).status_code == 404
+    assert as_manager.post("/admin/maintenance/999/reschedule", data={}).status_code == 404
