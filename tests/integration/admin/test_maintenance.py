@@ -148,3 +148,40 @@ def test_unknown_maintenance_is_404(as_manager):
     assert as_manager.get("/admin/maintenance/999").status_code == 404
     assert as_manager.post("/admin/maintenance/999/updates", data={}).status_code == 404
     assert as_manager.post("/admin/maintenance/999/reschedule", data={}).status_code == 404
+
+
+def test_a_time_skipped_by_the_clock_change_is_refused(as_manager, make_component):
+    """Is 02:30 on the night clocks go forward in Paris refused, rather than guessed?"""
+    db.session.execute(text("UPDATE page_settings SET time_zone = 'Europe/Paris'"))
+    db.session.commit()
+    component = make_component("Database")
+    response = _schedule(as_manager, component, "2030-03-31T02:30", "2030-03-31T04:00")
+    assert response.status_code == 400
+    assert "does not exist in Europe/Paris" in response.get_data(as_text=True)
+    assert _count() == 0
+
+
+def test_maintenance_text_is_edited_and_a_mistake_deleted(as_manager, make_component):
+    """Can a manager fix an update's text, and delete maintenance scheduled by mistake?"""
+    component = make_component("Database")
+    now = utcnow()
+    item = maintenance.schedule_maintenance(
+        name="Upgrade",
+        message="Planned.",
+        scheduled_for=now + timedelta(hours=1),
+        scheduled_until=now + timedelta(hours=2),
+        component_ids=[component.id],
+    )
+    update = item.updates[0]
+    response = as_manager.post(
+        f"/admin/incidents/{item.id}/updates/{update.id}/edit", data={"message": "Replanned."}
+    )
+    assert response.headers["Location"].endswith(f"/admin/maintenance/{item.id}")
+    page = as_manager.get(f"/admin/maintenance/{item.id}").get_data(as_text=True)
+    assert "Replanned." in page
+    assert "Earlier versions (1)" in page
+    page = as_manager.get(f"/admin/incidents/{item.id}/delete").get_data(as_text=True)
+    assert "Delete the maintenance “Upgrade”?" in page
+    response = as_manager.post(f"/admin/incidents/{item.id}/delete")
+    assert response.headers["Location"].endswith("/admin/maintenance")
+    assert _count() == 0
