@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Component, utcnow
-from app.services import components, incidents, maintenance
-from app.services.incidents import PastUpdate
+from app.services import backfill, components, incidents, maintenance
+from app.services.backfill import PastUpdate
 
 GROUPS = {
     "Core": ["Website", "API", "Dashboard"],
@@ -39,7 +39,7 @@ def seed_demo(*, if_empty: bool = True, echo=click.echo) -> bool:
                 now=now - timedelta(days=120),
             )
     echo("Seeding demo incidents and maintenance…")
-    incidents.backfill_incident(
+    backfill.backfill_incident(
         name="Elevated API error rates",
         impact="major",
         components={created["API"].id: "partial_outage"},

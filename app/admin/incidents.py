@@ -23,6 +23,7 @@ from app.admin.incident_forms import (
 )
 from app.extensions import db
 from app.models import Incident, IncidentKind, IncidentStatus, IncidentUpdate
+from app.services import backfill
 from app.services import components as component_service
 from app.services import incidents as service
 from app.services.errors import Invalid, ServiceError
@@ -244,7 +245,7 @@ def incident_backfill():
         chosen = component_statuses(request.form, [c.id for c in components])
         zone = page_zone()
         past = [
-            service.PastUpdate(
+            backfill.PastUpdate(
                 status=row.status.data,
                 message=row.message.data or "",
                 at=parse_local_datetime(row.at.data, zone, f"time of update {index}"),
@@ -253,7 +254,7 @@ def incident_backfill():
             if not row.is_empty
         ]
         if valid:
-            incident = service.backfill_incident(
+            incident = backfill.backfill_incident(
                 name=form.title.data,
                 impact=form.impact.data,
                 updates=past,

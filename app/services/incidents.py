@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -15,7 +13,6 @@ from app.models import (
     Component,
     ComponentChange,
     ComponentStatus,
-    ComponentStatusPeriod,
     Impact,
     Incident,
     IncidentKind,
@@ -257,113 +254,6 @@ def edit_update(update: IncidentUpdate, *, body: str, actor=None) -> IncidentUpd
     bump_version()
     audit.record(actor, "update.edit", "incident_update", update.id)
     return update
-
-
-@dataclass(frozen=True)
-class PastUpdate:
-    status: str
-    message: str
-    at: datetime
-
-
-def _insert_past_period(component: Component, status: ComponentStatus, start, end, incident_id):
-    """Carve [start, end) out of a component's recorded periods and fill it with `status`."""
-    overlapping = db.session.scalars(
-        select(ComponentStatusPeriod).where(
-            ComponentStatusPeriod.component_id == component.id,
-            ComponentStatusPeriod.started_at < end,
-            (ComponentStatusPeriod.ended_at.is_(None)) | (ComponentStatusPeriod.ended_at > start),
-        )
-    ).all()
-    for period in overlapping:
-        if period.ended_at is None or period.ended_at > end:
-            db.session.add(
-                ComponentStatusPeriod(
-                    component_id=component.id,
-                    status=period.status,
-                    started_at=end,
-                    ended_at=period.ended_at,
-                    incident_id=period.incident_id,
-                )
-            )
-        if period.started_at < start:
-            period.ended_at = start
-        else:
-            db.session.delete(period)
-    db.session.add(
-        ComponentStatusPeriod(
-            component_id=component.id,
-            status=status,
-            started_at=start,
-            ended_at=end,
-            incident_id=incident_id,
-        )
-    )
-
-
-@transactional
-def backfill_incident(
-    *,
-    name: str,
-    impact: str,
-    updates: list[PastUpdate],
-    components: Mapping[int, str] | None = None,
-    actor=None,
-    now: datetime | None = None,
-) -> Incident:
-    """Record a past, resolved incident with explicit times (oldest update first)."""
-    now = now or utcnow()
-    name = validate.text(name, "title", max_len=200)
-    impact = parse_impact(impact)
-    if not updates:
-        raise Invalid("A past incident needs at least one update.", "updates")
-    steps = []
-    previous = None
-    for index, past in enumerate(updates, start=1):
-        at = validate.aware(past.at, f"time of update {index}")
-        if at > now:
-            raise Invalid(f"Update {index} is in the future; a past incident has happened.", "at")
-        if previous is not None and at < previous[2]:
-            raise Invalid(f"Update {index} is earlier than the one before it.", "at")
-        status = parse_incident_status(past.status)
-        if previous is not None:
-            check_transition(previous[0], status, reopen=False)
-        message = validate.text(past.message, f"message of update {index}", max_len=MAX_MESSAGE)
-        previous = (status, message, at)
-        steps.append(previous)
-    if steps[-1][0] != IncidentStatus.RESOLVED:
-        raise Invalid("The last update of a past incident must be “Resolved”.", "status")
-    changes = _components(components or {})
-    started, ended = steps[0][2], steps[-1][2]
-    incident = Incident(
-        kind=IncidentKind.INCIDENT,
-        name=name,
-        status=IncidentStatus.RESOLVED,
-        impact=impact,
-        created_at=now,
-        started_at=started,
-        updated_at=ended,
-    )
-    db.session.add(incident)
-    db.session.flush()
-    _affect(incident, changes)
-    for index, (status, message, at) in enumerate(steps):
-        first = index == 0
-        add_update(
-            incident,
-            status,
-            message,
-            changes if first else {},
-            actor=actor,
-            at=at,
-            apply_changes=False,
-        )
-    if ended > started:
-        for component, status in changes.items():
-            _insert_past_period(component, status, started, ended, incident.id)
-    bump_version()
-    audit.record(actor, "incident.backfill", "incident", incident.id, name=name)
-    return incident
 
 
 @transactional

@@ -9,8 +9,8 @@ import pytest
 from lxml import html
 
 from app.models import utcnow
-from app.services import components, incidents, maintenance
-from app.services.incidents import PastUpdate
+from app.services import backfill, components, incidents, maintenance
+from app.services.backfill import PastUpdate
 
 
 @pytest.fixture(autouse=True)
@@ -184,7 +184,7 @@ def test_each_component_has_ninety_day_bars_with_text(client, make_component):
 def test_past_week_lists_incidents_day_by_day(client, make_component):
     """Are the last 7 days shown, quiet ones saying so, with a link to the full history?"""
     now = utcnow()
-    incidents.backfill_incident(
+    backfill.backfill_incident(
         name="Login errors",
         impact="minor",
         updates=[
@@ -308,7 +308,7 @@ def test_unknown_incident_is_the_sites_404_page(client):
 
 
 def _past(name: str, when: datetime):
-    return incidents.backfill_incident(
+    return backfill.backfill_incident(
         name=name,
         impact="minor",
         updates=[

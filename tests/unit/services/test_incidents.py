@@ -12,10 +12,11 @@ from app.models import (
     IncidentStatus,
     IncidentUpdate,
 )
+from app.services import backfill, incidents
 from app.services import components as component_service
-from app.services import incidents
+from app.services.backfill import PastUpdate
 from app.services.errors import Invalid
-from app.services.incidents import PastUpdate, check_transition
+from app.services.incidents import check_transition
 from tests.unit.services.helpers import assert_contiguous, at, periods
 
 S = IncidentStatus
@@ -240,7 +241,7 @@ def test_backfill_refuses_invalid_history_and_writes_nothing(app, make_component
     before = periods(api)
 
     with pytest.raises(Invalid, match=message):
-        incidents.backfill_incident(
+        backfill.backfill_incident(
             name="Past outage",
             impact="major",
             updates=_past(*steps),
@@ -260,7 +261,7 @@ def test_backfill_records_a_resolved_incident_with_its_times(app, make_component
     without touching the component's current status?"""
     api = make_component("API", now=at(-120))
 
-    incident = incidents.backfill_incident(
+    incident = backfill.backfill_incident(
         name="Past outage",
         impact="major",
         updates=_past(("investigating", at(-60)), ("identified", at(-45)), ("resolved", at(-30))),
@@ -281,7 +282,7 @@ def test_backfill_carves_its_period_into_history(app, make_component):
     api = make_component("API", now=at(-120))
     component_service.set_status(api, "degraded_performance", now=at(-40))
 
-    incident = incidents.backfill_incident(
+    incident = backfill.backfill_incident(
         name="Past outage",
         impact="major",
         updates=_past(("investigating", at(-60)), ("resolved", at(-20))),
@@ -307,7 +308,7 @@ def test_backfill_inside_one_period_splits_it_in_three(app, make_component):
     """Does an outage in the middle of a long operational stretch leave operational on both
     sides of it?"""
     api = make_component("API", now=at(-120))
-    incidents.backfill_incident(
+    backfill.backfill_incident(
         name="Blip",
         impact="minor",
         updates=_past(("investigating", at(-60)), ("resolved", at(-50))),

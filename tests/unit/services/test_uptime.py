@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.services import components, incidents
-from app.services.incidents import PastUpdate
+from app.services import backfill, components
+from app.services.backfill import PastUpdate
 from app.services.uptime import calendar_months, daily_uptime, describe_downtime
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -133,7 +133,7 @@ def test_a_long_outage_started_before_the_window_still_counts(app, api):
 def test_each_day_names_the_incidents_that_caused_its_downtime(app, api):
     """Does a bar's description tell the date, the downtime and the incident behind it?"""
     day = date(2024, 5, 10)
-    incident = incidents.backfill_incident(
+    incident = backfill.backfill_incident(
         name="Elevated error rates",
         impact="major",
         components={api.id: "partial_outage"},
