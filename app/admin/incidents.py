@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
 
 from app.admin import bp
 from app.admin.incident_forms import (
@@ -21,11 +19,11 @@ from app.admin.incident_forms import (
     page_number,
     parse_local_datetime,
 )
-from app.extensions import db
-from app.models import Incident, IncidentKind, IncidentStatus, IncidentUpdate
+from app.models import Incident
 from app.services import backfill
 from app.services import components as component_service
 from app.services import incidents as service
+from app.services import status as status_service
 from app.services.errors import Invalid, ServiceError
 from app.templating import page_zone
 
@@ -45,20 +43,10 @@ def _incident(incident_id: int) -> Incident:
 
 
 def _listing(page: int):
-    """Incidents, the unresolved ones first, newest first within each (read only)."""
-    incidents = select(Incident).where(Incident.kind == IncidentKind.INCIDENT)
-    total = db.session.scalar(select(func.count()).select_from(incidents.subquery())) or 0
-    pages = max(1, -(-total // PER_PAGE))
-    if page > pages:
-        abort(404, f"There is no page {page}; the last page is {pages}.")
-    resolved_last = case((Incident.status == IncidentStatus.RESOLVED, 1), else_=0)
-    items = db.session.scalars(
-        incidents.order_by(resolved_last, Incident.started_at.desc(), Incident.id.desc())
-        .offset((page - 1) * PER_PAGE)
-        .limit(PER_PAGE)
-        .options(selectinload(Incident.affected), selectinload(Incident.updates))
-    ).all()
-    return items, pages, total
+    listing = status_service.incident_list(page, PER_PAGE)
+    if page > listing.pages:
+        abort(404, f"There is no page {page}; the last page is {listing.pages}.")
+    return listing.items, listing.pages, listing.total
 
 
 @bp.get("/incidents")
@@ -221,7 +209,7 @@ def _page_of(incident: Incident) -> str:
 
 
 def _update_page(incident_id, update_id, form, back):
-    update = db.session.get(IncidentUpdate, update_id)
+    update = service.get_update(service.get_incident(incident_id), update_id)
     return render_template(
         "admin/incidents/edit_update.html",
         incident=update.incident,

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.admin import bp
 from app.admin.incident_forms import (
@@ -19,8 +17,7 @@ from app.admin.incident_forms import (
     local_input_value,
     parse_local_datetime,
 )
-from app.extensions import db
-from app.models import Incident, IncidentKind, IncidentStatus
+from app.models import Incident
 from app.services import components as component_service
 from app.services import incidents as incident_service
 from app.services import maintenance as service
@@ -44,28 +41,13 @@ def _maintenance(maintenance_id: int) -> Incident:
     return maintenance
 
 
-def _recently_completed() -> list[Incident]:
-    return list(
-        db.session.scalars(
-            select(Incident)
-            .where(
-                Incident.kind == IncidentKind.MAINTENANCE,
-                Incident.status == IncidentStatus.COMPLETED,
-            )
-            .order_by(Incident.scheduled_until.desc(), Incident.id.desc())
-            .limit(COMPLETED_SHOWN)
-            .options(selectinload(Incident.affected))
-        )
-    )
-
-
 @bp.get("/maintenance")
 def maintenance_list():
     return render_template(
         "admin/maintenance/list.html",
         in_progress=status_service.active_maintenance(),
         upcoming=status_service.upcoming_maintenance(),
-        completed=_recently_completed(),
+        completed=status_service.recently_completed_maintenance(COMPLETED_SHOWN),
         shown=COMPLETED_SHOWN,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -155,3 +155,38 @@ def recent_days(now: datetime, days: int, tz) -> list[tuple[datetime, list[Incid
         if day in by_day:
             by_day[day].append(incident)
     return list(by_day.items())
+
+
+def incident_list(page: int, per_page: int = 20) -> HistoryPage:
+    """Every incident for the managers' list: unresolved first, then newest first.
+
+    `page` beyond the end gives an empty `items`; callers check `pages`.
+    """
+    incidents = select(Incident).where(Incident.kind == IncidentKind.INCIDENT)
+    total = db.session.scalar(select(func.count()).select_from(incidents.subquery())) or 0
+    resolved_last = case((Incident.status == IncidentStatus.RESOLVED, 1), else_=0)
+    items = db.session.scalars(
+        incidents.order_by(resolved_last, Incident.started_at.desc(), Incident.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(Incident.affected), selectinload(Incident.updates))
+    ).all()
+    return HistoryPage(
+        items=list(items), page=page, pages=max(1, -(-total // per_page)), total=total
+    )
+
+
+def recently_completed_maintenance(limit: int) -> list[Incident]:
+    """The latest completed maintenance windows, most recent end first."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(
+                Incident.kind == IncidentKind.MAINTENANCE,
+                Incident.status == IncidentStatus.COMPLETED,
+            )
+            .order_by(Incident.scheduled_until.desc(), Incident.id.desc())
+            .limit(limit)
+            .options(selectinload(Incident.affected))
+        )
+    )
