@@ -6,13 +6,16 @@ have the last word, their messages land on the matching field.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectField, StringField, URLField
 from wtforms.fields import ColorField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from app.models import Role
+from app.services.page import time_zone_names
 from app.services.users import MIN_PASSWORD
 
 ROLE_CHOICES = [
@@ -64,10 +67,17 @@ class PasswordForm(FlaskForm):
     )
 
 
+def _http_url(form, field) -> None:
+    # The service checks this too; checking here shows every mistake in one go.
+    parts = urlsplit((field.data or "").strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError(f"{field.label.text} must be an http:// or https:// address.")
+
+
 def _url_field(label: str, description: str) -> URLField:
     return URLField(
         label,
-        validators=[Optional(), Length(max=500, message="At most 500 characters.")],
+        validators=[Optional(), Length(max=500, message="At most 500 characters."), _http_url],
         description=description,
     )
 
@@ -90,5 +100,9 @@ class SettingsForm(FlaskForm):
         ],
     )
     support_url = _url_field("Support URL", "Linked from the page header. Optional.")
-    # The service checks the zone against tzdata and says so in plain words.
+    # Checked below and by the service, with a message in plain words.
     time_zone = SelectField("Display time zone", validate_choice=False)
+
+    def validate_time_zone(self, field) -> None:
+        if field.data not in time_zone_names():
+            raise ValidationError("Time zone must be an IANA name such as Europe/Paris.")

@@ -26,7 +26,7 @@ _FIELDS = {
 def embed_snippets(site_url: str, page_name: str) -> list[tuple[str, str, str]]:
     """(id, label, HTML to paste) for the script, iframe and badge embeds of this site."""
     base = site_url.rstrip("/")
-    title = f"{page_name} status"
+    title = f"{page_name}: current status"
     return [
         (
             "embed-script",
@@ -53,6 +53,9 @@ def _attr(value: str) -> str:
 
 def _render(form: SettingsForm, status: int = 200):
     settings = page_settings()
+    if form.accent_color.errors:
+        # A colour input only holds #rrggbb: show the saved colour beside the message.
+        form.accent_color.data = settings.accent_color
     return (
         render_template(
             "admin/settings.html",

@@ -70,8 +70,8 @@ def test_optional_links_can_be_cleared(as_admin):
         ("name", "", "Enter the page name."),
         ("name", "   ", "Enter the page name."),
         ("name", "x" * 101, "At most 100 characters."),
-        ("url", "javascript:alert(1)", "Public url must be an http:// or https:// address."),
-        ("logo_url", "ftp://acme.example/logo.png", "Logo url must be an http:// or https://"),
+        ("url", "javascript:alert(1)", "Public URL must be an http:// or https:// address."),
+        ("logo_url", "ftp://acme.example/logo.png", "Logo URL must be an http:// or https://"),
         ("support_url", "https://" + "a" * 500, "At most 500 characters."),
         ("accent_color", "red", "Accent colour must look like #1f6feb."),
         ("accent_color", "#12345", "Accent colour must look like #1f6feb."),
@@ -89,6 +89,16 @@ def test_bad_settings_are_explained_and_nothing_is_saved(as_admin, field, value,
     assert 'aria-invalid="true"' in html
     saved = _saved()
     assert saved.name == "Herald Status" and saved.time_zone == "Etc/UTC"
+
+
+def test_every_mistake_is_shown_at_once(as_admin):
+    """If several settings are wrong, am I told about all of them in one go?"""
+    bad = {**GOOD, "name": "", "url": "ftp://x", "support_url": "mailto:a@b.c", "time_zone": "X"}
+    html = as_admin.post("/admin/settings", bad).get_data(as_text=True)
+    assert "Enter the page name." in html
+    assert "Public URL must be an http:// or https:// address." in html
+    assert "Support URL must be an http:// or https:// address." in html
+    assert "Time zone must be an IANA name such as Europe/Paris." in html
 
 
 def test_embed_snippets_use_the_site_address(other_app, admin_user):
@@ -116,10 +126,10 @@ def test_embed_snippet_escapes_the_page_name(as_admin):
     snippets = dict(
         (key, code) for key, _, code in embed_snippets("https://s.example", 'A "B" <C>')
     )
-    assert 'title="A &#34;B&#34; &lt;C&gt; status"' in snippets["embed-iframe"]
+    assert 'title="A &#34;B&#34; &lt;C&gt;: current status"' in snippets["embed-iframe"]
     assert (
         snippets["embed-badge"]
-        == '<img src="https://s.example/badge.svg" alt="A &#34;B&#34; &lt;C&gt; status">'
+        == '<img src="https://s.example/badge.svg" alt="A &#34;B&#34; &lt;C&gt;: current status">'
     )
 
 
