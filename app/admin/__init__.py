@@ -35,4 +35,24 @@ def guard():
     return None
 
 
+_SECTIONS = {
+    "incident": "incidents",
+    "update": "incidents",
+    "postmortem": "incidents",
+    "maintenance": "maintenance",
+    "component": "components",
+    "group": "components",
+    "user": "users",
+    "settings": "settings",
+}
+
+
+@bp.context_processor
+def navigation():
+    """Which nav entry the current page belongs to (for aria-current)."""
+    name = (request.endpoint or "").removeprefix("admin.")
+    section = next((s for prefix, s in _SECTIONS.items() if name.startswith(prefix)), "dashboard")
+    return {"current_section": section}
+
+
 from app.admin import views  # noqa: E402, F401

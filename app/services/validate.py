@@ -11,17 +11,22 @@ from app.services.errors import Invalid
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
+def _label(field: str) -> str:
+    """`field` as the start of a sentence, keeping capitals such as URL."""
+    return field[:1].upper() + field[1:]
+
+
 def text(value: str | None, field: str, *, max_len: int, required: bool = True) -> str | None:
     """Strip `value`; refuse it when required and empty, or longer than `max_len`."""
     value = (value or "").strip()
     if not value:
         if required:
-            raise Invalid(f"{field.capitalize()} is required.", field)
+            raise Invalid(f"{_label(field)} is required.", field)
         return None
     if len(value) > max_len:
-        raise Invalid(f"{field.capitalize()} is too long (at most {max_len} characters).", field)
+        raise Invalid(f"{_label(field)} is too long (at most {max_len} characters).", field)
     if "\x00" in value:
-        raise Invalid(f"{field.capitalize()} contains a NUL character.", field)
+        raise Invalid(f"{_label(field)} contains a NUL character.", field)
     return value
 
 
@@ -31,25 +36,25 @@ def http_url(value: str | None, field: str) -> str | None:
         return None
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise Invalid(f"{field.capitalize()} must be an http:// or https:// address.", field)
+        raise Invalid(f"{_label(field)} must be an http:// or https:// address.", field)
     return value
 
 
 def color(value: str | None, field: str = "accent colour") -> str:
     value = (value or "").strip()
     if not _COLOR.match(value):
-        raise Invalid(f"{field.capitalize()} must look like #1f6feb.", field)
+        raise Invalid(f"{_label(field)} must look like #1f6feb.", field)
     return value.lower()
 
 
 def aware(value: datetime, field: str) -> datetime:
     if value.tzinfo is None:
-        raise Invalid(f"{field.capitalize()} needs a time zone.", field)
+        raise Invalid(f"{_label(field)} needs a time zone.", field)
     return value
 
 
 def choice(value, allowed, field: str):
     allowed_values = [str(a) for a in allowed]
     if str(value) not in allowed_values:
-        raise Invalid(f"{field.capitalize()} must be one of: {', '.join(allowed_values)}.", field)
+        raise Invalid(f"{_label(field)} must be one of: {', '.join(allowed_values)}.", field)
     return value
