@@ -372,8 +372,15 @@ def signal_change(app: Flask | None = None) -> None:
 
 def version_tag(now: float | None = None) -> str:
     """The current cache generation: page version and clock bucket."""
-    bucket = int((now or time.time()) // CLOCK_BUCKET_SECONDS)
-    return f"{state().clock.generation()}.{bucket:x}"
+    return _tag(state().clock.generation(), _bucket(now))
+
+
+def _bucket(now: float | None = None) -> int:
+    return int((now or time.time()) // CLOCK_BUCKET_SECONDS)
+
+
+def _tag(generation: str, bucket: int) -> str:
+    return f"{generation}.{bucket:x}"
 
 
 def cache_control(max_age: int | None = None) -> str:
@@ -439,7 +446,8 @@ def public_cached(view=None, *, max_age: int | None = None):
             if request.method not in ("GET", "HEAD"):
                 return fn(*args, **kwargs)
             cache = state()
-            tag = version_tag()
+            generation, bucket = cache.clock.generation(), _bucket()
+            tag = _tag(generation, bucket)
             control = cache_control(cache.max_age if max_age is None else max_age)
             held = _matching_etag(tag) if "If-None-Match" in request.headers else None
             if held is not None:
@@ -447,10 +455,12 @@ def public_cached(view=None, *, max_age: int | None = None):
                 response.headers["ETag"] = held
                 response.headers["Vary"] = "Accept-Encoding"
             else:
-                key = f"{tag}|{request.path}|{request.query_string.decode('latin-1')}"
-                entry = cache.store.get(key)
+                url = f"|{request.path}|{request.query_string.decode('latin-1')}"
+                entry = cache.store.get(tag + url)
                 if entry is None:
-                    entry = _fill(cache, key, fn, args, kwargs)
+                    entry, tag = _fill(
+                        cache, tag, _tag(generation, bucket - 1), url, fn, args, kwargs
+                    )
                     if isinstance(entry, Response):
                         return entry
                 encoding = _choose_encoding(entry)
@@ -467,16 +477,27 @@ def public_cached(view=None, *, max_age: int | None = None):
     return decorator(view) if view is not None else decorator
 
 
-def _fill(cache: CacheState, key: str, fn, args, kwargs) -> Entry | Response:
-    """Render once per key in this process; concurrent requests wait for that render."""
+def _fill(cache: CacheState, tag: str, clock_stale_tag: str, url: str, fn, args, kwargs):
+    """Render once per key in this process; returns the entry and the tag it belongs to.
+
+    Concurrent requests for the key wait for that one render — except when
+    only the clock bucket moved: the previous bucket's entry was rendered from
+    the same page version, so they get it (under its own ETag) meanwhile.
+    """
+    key = tag + url
     lock = cache.render_lock(key)
+    if not lock.acquire(blocking=False):
+        older = cache.store.get(clock_stale_tag + url)
+        if older is not None:
+            return older, clock_stale_tag
+        lock.acquire()
     try:
-        with lock:
-            entry = cache.store.get(key)
-            if entry is None:
-                entry = _render(fn, args, kwargs)
-                if isinstance(entry, Entry):
-                    cache.store.set(key, entry)
-            return entry
+        entry = cache.store.get(key)
+        if entry is None:
+            entry = _render(fn, args, kwargs)
+            if isinstance(entry, Entry):
+                cache.store.set(key, entry)
+        return entry, tag
     finally:
+        lock.release()
         cache.release_lock(key)

@@ -9,6 +9,7 @@ import brotli
 import pytest
 from flask import template_rendered
 
+from app import cache as render_cache
 from app.cache import state
 from app.extensions import db
 from app.services import components
@@ -246,3 +247,23 @@ def test_cached_responses_never_carry_a_cookie(app, as_admin):
     as_admin.get("/")
     anonymous = app.test_client().get("/")
     assert "Set-Cookie" not in anonymous.headers
+
+
+def test_while_the_clock_moves_visitors_get_the_last_render_instead_of_waiting(
+    app, client, monkeypatch
+):
+    """When only the five-minute bucket moved and a render is under way, is the
+    previous render (same page version) served at once, under its own ETag?"""
+    monkeypatch.setattr(render_cache, "_bucket", lambda now=None: 1000)
+    earlier = client.get("/")
+    monkeypatch.setattr(render_cache, "_bucket", lambda now=None: 1001)
+    busy = state(app).render_lock(f"{state(app).clock.generation()}.{1001:x}|/|")
+    busy.acquire()  # another thread is rendering the new bucket
+    try:
+        meanwhile = client.get("/")
+    finally:
+        busy.release()
+    assert meanwhile.status_code == 200
+    assert meanwhile.headers["ETag"] == earlier.headers["ETag"]
+    assert meanwhile.get_data() == earlier.get_data()
+    assert client.get("/").headers["ETag"] != earlier.headers["ETag"]
