@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.config import ROOT, load_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
+
+
+class DatabaseIdConverter(IntegerConverter):
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -16,6 +23,9 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(load_config(config))
+    # Ids in URLs fit the database's integer column: a larger number is a 404, not
+    # an overflow error from PostgreSQL.
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     from app import database
 

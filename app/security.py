@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 
 from app.extensions import login_manager
 from app.services.users import load_session_user
@@ -19,7 +19,20 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_session_user)
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_headers)
+
+
+def _refuse_nul_bytes():
+    """No text we store or look up may hold NUL (PostgreSQL refuses it in text columns)."""
+    values = [request.path, *request.args.values()]
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        values.extend(request.form.values())
+    if any("\x00" in value for value in values):
+        abort(400, "The request contains a NUL character, which no field accepts.")
 
 
 def _headers(response):
