@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.config import ROOT, load_config
@@ -26,6 +27,10 @@ def create_app(config: dict | None = None) -> Flask:
     # Ids in URLs fit the database's integer column: a larger number is a 404, not
     # an overflow error from PostgreSQL.
     app.url_map.converters["int"] = DatabaseIdConverter
+    if app.config["PROXY_HOPS"]:
+        # Client IPs (login throttling) and https detection come from the proxy.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from app import database
 

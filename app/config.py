@@ -84,6 +84,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "TICK_SECONDS": float(env.get("HERALD_TICK_SECONDS", 30)),
         "PUBLISH_DIR": env.get("HERALD_PUBLISH_DIR") or None,
         "CACHE_MAX_AGE": int(env.get("HERALD_CACHE_MAX_AGE", 10)),
+        # Proxies in front of Herald whose X-Forwarded-* headers to trust (0: none).
+        "PROXY_HOPS": int(env.get("HERALD_PROXY_HOPS", 0)),
         "TESTING": False,
     }
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
