@@ -51,11 +51,13 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
+from urllib.parse import urlencode
 
 import brotli
 from flask import Flask, Response, current_app, has_app_context, request
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import ImmutableMultiDict
 
 from app.extensions import db
 from app.models.page import PageSettings
@@ -323,6 +325,8 @@ class CacheState:
         self.max_age = int(config["CACHE_MAX_AGE"])
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        # Per endpoint: the query arguments its renders have read (None: all of them).
+        self.arg_names: dict[str, tuple[str, ...] | None] = {}
 
     def render_lock(self, key: str) -> threading.Lock:
         with self._locks_guard:
@@ -331,6 +335,15 @@ class CacheState:
     def release_lock(self, key: str) -> None:
         with self._locks_guard:
             self._locks.pop(key, None)
+
+    def learn_args(self, endpoint: str, recorder: _ArgsRecorder) -> None:
+        """Add what one render read to what the endpoint's renders read (sets only grow)."""
+        with self._locks_guard:
+            known = self.arg_names.get(endpoint, ())
+            if known is None or recorder.read_all:
+                self.arg_names[endpoint] = None
+            else:
+                self.arg_names[endpoint] = tuple(sorted(set(known) | recorder.read))
 
 
 def _redis_client(url: str):
@@ -388,6 +401,72 @@ def cache_control(max_age: int | None = None) -> str:
     return f"public, max-age={max_age}, stale-while-revalidate={max_age * 3}, stale-if-error=86400"
 
 
+# -- which part of the URL keys an entry -------------------------------------------
+
+
+class _ArgsRecorder(ImmutableMultiDict):
+    """`request.args` during a render, noting which arguments the view reads."""
+
+    def __init__(self, args):
+        super().__init__(args)
+        self.read: set[str] = set()
+        self.read_all = False
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def getlist(self, key, type=None):
+        self.read.add(key)
+        return super().getlist(key, type)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+    def _everything(self, name):
+        self.read_all = True
+        return getattr(super(), name)
+
+    def __iter__(self):
+        return self._everything("__iter__")()
+
+    def keys(self):
+        return self._everything("keys")()
+
+    def values(self):
+        return self._everything("values")()
+
+    def items(self, multi=False):
+        return self._everything("items")(multi)
+
+    def lists(self):
+        return self._everything("lists")()
+
+    def to_dict(self, flat=True):
+        return self._everything("to_dict")(flat)
+
+    def __len__(self):
+        return self._everything("__len__")()
+
+
+def _url_key(cache: CacheState, args) -> str:
+    """The path plus only the query arguments the view reads.
+
+    A view's output may depend on the query only through `request.args`.
+    Until an endpoint has rendered once, and for views that read every
+    argument, the whole query string is the key; after that, only the
+    arguments renders have read. Cache busters (`/?_=1712345`) then share one
+    entry instead of costing a render each. Sound because the arguments a
+    render reads depend only on values already in the key.
+    """
+    names = cache.arg_names.get(request.endpoint, None)
+    if request.endpoint not in cache.arg_names or names is None:
+        return f"|{request.path}|?{request.query_string.decode('latin-1')}"
+    values = urlencode([(name, value) for name in names for value in args.getlist(name)])
+    return f"|{request.path}|{','.join(names)}|{values}"
+
+
 # -- the decorator ----------------------------------------------------------------
 
 
@@ -417,10 +496,19 @@ def _choose_encoding(entry: Entry) -> str:
     return best
 
 
-def _render(fn, args, kwargs) -> Entry | Response:
-    rendered = current_app.make_response(fn(*args, **kwargs))
+def _render(cache: CacheState, fn, args, kwargs) -> tuple[Entry | Response, str]:
+    """Render the view; returns the entry (or an uncacheable response) and its URL key."""
+    original = request.args
+    recorder = _ArgsRecorder(original)
+    request.args = recorder
+    try:
+        rendered = current_app.make_response(fn(*args, **kwargs))
+    finally:
+        request.args = original
+    cache.learn_args(request.endpoint, recorder)
+    url = _url_key(cache, original)
     if rendered.status_code != 200 or rendered.is_streamed:
-        return rendered
+        return rendered, url
     headers = [
         (name, value)
         for name, value in rendered.headers.items()
@@ -429,7 +517,7 @@ def _render(fn, args, kwargs) -> Entry | Response:
     rendered.vary.add("Accept-Encoding")
     headers.append(("Vary", rendered.headers["Vary"]))
     content_type = rendered.headers.get("Content-Type", "application/octet-stream")
-    return Entry(content_type, tuple(headers), compress(rendered.get_data(), content_type))
+    return Entry(content_type, tuple(headers), compress(rendered.get_data(), content_type)), url
 
 
 def public_cached(view=None, *, max_age: int | None = None):
@@ -455,7 +543,7 @@ def public_cached(view=None, *, max_age: int | None = None):
                 response.headers["ETag"] = held
                 response.headers["Vary"] = "Accept-Encoding"
             else:
-                url = f"|{request.path}|{request.query_string.decode('latin-1')}"
+                url = _url_key(cache, request.args)
                 entry = cache.store.get(tag + url)
                 if entry is None:
                     entry, tag = _fill(
@@ -494,9 +582,9 @@ def _fill(cache: CacheState, tag: str, clock_stale_tag: str, url: str, fn, args,
     try:
         entry = cache.store.get(key)
         if entry is None:
-            entry = _render(fn, args, kwargs)
+            entry, url = _render(cache, fn, args, kwargs)
             if isinstance(entry, Entry):
-                cache.store.set(key, entry)
+                cache.store.set(tag + url, entry)
         return entry, tag
     finally:
         lock.release()

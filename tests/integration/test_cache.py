@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import threading
 import uuid
 
 import brotli
@@ -257,13 +258,35 @@ def test_while_the_clock_moves_visitors_get_the_last_render_instead_of_waiting(
     monkeypatch.setattr(render_cache, "_bucket", lambda now=None: 1000)
     earlier = client.get("/")
     monkeypatch.setattr(render_cache, "_bucket", lambda now=None: 1001)
-    busy = state(app).render_lock(f"{state(app).clock.generation()}.{1001:x}|/|")
+    busy = threading.Lock()
     busy.acquire()  # another thread is rendering the new bucket
+    cache_state = state(app)
+    cache_state.render_lock = lambda key: busy
     try:
         meanwhile = client.get("/")
     finally:
+        del cache_state.render_lock
         busy.release()
     assert meanwhile.status_code == 200
     assert meanwhile.headers["ETag"] == earlier.headers["ETag"]
     assert meanwhile.get_data() == earlier.get_data()
     assert client.get("/").headers["ETag"] != earlier.headers["ETag"]
+
+
+def test_cache_busting_query_strings_share_one_render(client):
+    """Does `/?_=<random>` (monitoring tools, attackers) reuse the render instead of
+    costing one each, while `?page=` on /history still picks its page?"""
+    rendered = []
+
+    def record(sender, template, context, **extra):
+        rendered.append(template.name)
+
+    client.get("/")
+    with template_rendered.connected_to(record, client.application):
+        for buster in range(5):
+            assert client.get(f"/?_={buster}").status_code == 200
+    assert rendered == []
+    client.get("/history?page=1")
+    first = client.get("/history?page=1&utm_source=x").get_data()
+    assert first == client.get("/history?page=1").get_data()
+    assert b"Page 1" in first or b"No past incidents" in first
