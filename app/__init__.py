@@ -50,6 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")
+    # Only logins are throttled; public reads must not pay the limiter's cost.
+    limiter.exempt(public_bp)
+    limiter.exempt(api_bp)
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

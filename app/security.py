@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, abort, request
+from flask.sessions import SecureCookieSessionInterface
 
 from app.extensions import login_manager
 from app.services.users import load_session_user
@@ -14,7 +15,22 @@ _CSP = (
 )
 
 
+class SharedCacheSessionInterface(SecureCookieSessionInterface):
+    """Flask's cookie sessions, except on responses marked `Cache-Control: public`.
+
+    Those bodies are the same for everyone (the render cache guarantees it), so
+    they must not carry `Vary: Cookie` or a refreshed cookie: either would stop
+    a CDN or browser cache from sharing them during a traffic spike.
+    """
+
+    def save_session(self, app, session, response):
+        if response.cache_control.public and not session.modified:
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SharedCacheSessionInterface()
     login_manager.login_view = "admin.login"
     login_manager.login_message = "Please log in to continue."
     login_manager.session_protection = "basic"

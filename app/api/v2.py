@@ -30,7 +30,7 @@ from app.models import (
     utcnow,
 )
 from app.services.page import get_settings
-from app.services.status import current_page_status, page_status
+from app.services.status import OPEN_STATUSES, current_page_status, page_status
 
 PREFIX = "/api/v2/"
 LATEST = 50
@@ -106,9 +106,7 @@ def _incidents(*conditions, newest_first: bool = True, limit: int | None = None)
 
 
 def _unresolved_incidents() -> list[Incident]:
-    return _incidents(
-        Incident.kind == IncidentKind.INCIDENT, Incident.status != IncidentStatus.RESOLVED
-    )
+    return _incidents(Incident.kind == IncidentKind.INCIDENT, Incident.status.in_(OPEN_STATUSES))
 
 
 def _maintenance(statuses) -> list[Incident]:

@@ -19,6 +19,8 @@ class Incident(db.Model):
     __table_args__ = (
         Index("ix_incident_kind_started", "kind", "started_at"),
         Index("ix_incident_status", "status"),
+        # Feeds list the most recently updated first.
+        Index("ix_incident_updated", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

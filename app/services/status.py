@@ -18,6 +18,7 @@ from app.models import (
     IncidentStatus,
     IncidentUpdate,
 )
+from app.models.enums import INCIDENT_STATUSES
 
 DESCRIPTIONS = {
     "none": "All Systems Operational",
@@ -31,6 +32,7 @@ _COMPONENT_INDICATOR = {
     ComponentStatus.PARTIAL_OUTAGE: Impact.MAJOR,
     ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
 }
+OPEN_STATUSES = [s for s in INCIDENT_STATUSES if s != IncidentStatus.RESOLVED]
 _UPDATES = selectinload(Incident.updates).selectinload(IncidentUpdate.changes)
 
 
@@ -67,9 +69,8 @@ def active_incidents() -> list[Incident]:
     return list(
         db.session.scalars(
             select(Incident)
-            .where(
-                Incident.kind == IncidentKind.INCIDENT, Incident.status != IncidentStatus.RESOLVED
-            )
+            # IN over the open statuses uses ix_incident_status; != would scan all history.
+            .where(Incident.kind == IncidentKind.INCIDENT, Incident.status.in_(OPEN_STATUSES))
             .order_by(Incident.started_at.desc(), Incident.id.desc())
             .options(_UPDATES)
         )
