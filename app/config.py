@@ -83,7 +83,7 @@ def load_config(overrides: dict | None = None) -> dict:
         "LOGIN_FAILURES_PER_IP": env.get("HERALD_LOGIN_LIMIT_IP", "20 per 15 minutes"),
         "TICK_SECONDS": float(env.get("HERALD_TICK_SECONDS", 30)),
         "PUBLISH_DIR": env.get("HERALD_PUBLISH_DIR") or None,
-        "CACHE_MAX_AGE": int(env.get("HERALD_CACHE_MAX_AGE", 10)),
+        "CACHE_MAX_AGE": int(env.get("HERALD_CACHE_MAX_AGE", 0)),
         # Proxies in front of Herald whose X-Forwarded-* headers to trust (0: none).
         "PROXY_HOPS": int(env.get("HERALD_PROXY_HOPS", 0)),
         "TESTING": False,
