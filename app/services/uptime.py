@@ -4,6 +4,11 @@ Downtime follows Statuspage's rule: every minute of major outage counts in
 full, every minute of partial outage counts for 0.3; degraded performance and
 maintenance count as up. Days are the page's local days; days before a
 component's first status period have no data.
+
+The status page draws 90 days for every component, so this runs over a few
+thousand periods per render: times are fetched as seconds since 1970 (plain
+floats, no datetime parsing) and every label is built here once, so the
+templates only print strings.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import calendar
 import math
 from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import Float, and_, func, or_, select, union_all
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 from app.models import Component, ComponentStatus, ComponentStatusPeriod, Incident
@@ -25,6 +32,8 @@ DAYS = 90
 DOWNTIME_WEIGHTS = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
 # A day's bar level by its downtime: up to each bound (minutes), that level.
 LEVELS = ((0.0, "up"), (30.0, "minor"), (240.0, "partial"))
+# Float seconds carry noise far below a millisecond: 30 minutes stays "minor".
+_ROUNDING = 1e-9
 
 
 @dataclass(frozen=True)
@@ -33,12 +42,19 @@ class IncidentRef:
     name: str
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class DayUptime:
+    """One local day of one component, with its words ready to print. Immutable: days
+    alike (same date and minutes, no downtime) are one object shared by many components."""
+
     day: date
-    observed_minutes: float = 0.0  # how long the component existed that day (up to now)
-    downtime_minutes: float = 0.0
-    incidents: list[IncidentRef] = field(default_factory=list)
+    label: str  # "May 10, 2024"
+    observed_minutes: float  # how long the component existed that day (up to now)
+    downtime_minutes: float
+    incidents: tuple[IncidentRef, ...]  # those behind the downtime, in order of start
+    level: str  # nodata, up, minor, partial or major: the bar's colour class
+    summary: str  # the day's downtime in words, without the date
+    description: str  # date, downtime and the incidents, for tooltips and screen readers
 
     @property
     def has_data(self) -> bool:
@@ -51,49 +67,78 @@ class DayUptime:
             return None
         return max(0.0, 1.0 - self.downtime_minutes / self.observed_minutes)
 
-    @property
-    def level(self) -> str:
-        """nodata, up, minor, partial or major: the bar's colour class."""
-        if not self.has_data:
-            return "nodata"
-        for bound, name in LEVELS:
-            if self.downtime_minutes <= bound:
-                return name
-        return "major"
 
-    @property
-    def summary(self) -> str:
-        """The day's downtime in words, without the date."""
-        if not self.has_data:
-            return "No data"
-        text = describe_downtime(self.downtime_minutes)
-        if self.incidents:
-            text += ": " + "; ".join(ref.name for ref in self.incidents)
-        return text
+def day_uptime(
+    day: date,
+    observed_minutes: float,
+    downtime_minutes: float = 0.0,
+    incidents: Iterable[IncidentRef] = (),
+    label: str | None = None,
+) -> DayUptime:
+    """A day with its level and words worked out from the minutes."""
+    label = label or format_day(day)
+    incidents = tuple(incidents)
+    if observed_minutes <= 0:
+        return DayUptime(day, label, 0.0, 0.0, (), "nodata", "No data", f"{label}: No data")
+    summary = describe_downtime(downtime_minutes)
+    if incidents:
+        summary += ": " + "; ".join(ref.name for ref in incidents)
+    return DayUptime(
+        day,
+        label,
+        observed_minutes,
+        downtime_minutes,
+        incidents,
+        _level(downtime_minutes),
+        summary,
+        f"{label}: {summary}",
+    )
 
-    @property
-    def description(self) -> str:
-        """Date, downtime and the incidents that caused it, for tooltips and screen readers."""
-        return f"{format_day(self.day)}: {self.summary}"
 
-
-@dataclass
+@dataclass(frozen=True)
 class ComponentUptime:
     component_id: int
     days: list[DayUptime]  # oldest first
-
-    @property
-    def percentage(self) -> float | None:
-        """Uptime over the days with data, in percent; None when there are none."""
-        observed = sum(d.observed_minutes for d in self.days)
-        if observed <= 0:
-            return None
-        downtime = sum(d.downtime_minutes for d in self.days)
-        return max(0.0, 100.0 * (1.0 - downtime / observed))
+    percentage: float | None  # over the days with data; None when there are none
+    downtime_days: list[DayUptime]
+    overview: str  # the whole window in one or two sentences, for screen readers
 
     @property
     def percentage_label(self) -> str:
         return format_percentage(self.percentage)
+
+
+def component_uptime(component_id: int, days: list[DayUptime]) -> ComponentUptime:
+    """The percentage and the words over a component's days."""
+    observed = sum(d.observed_minutes for d in days)
+    downtime = sum(d.downtime_minutes for d in days)
+    percentage = max(0.0, 100.0 * (1.0 - downtime / observed)) if observed > 0 else None
+    downtime_days = [d for d in days if d.downtime_minutes > 0]
+    return ComponentUptime(
+        component_id, days, percentage, downtime_days, _overview(days, downtime_days)
+    )
+
+
+def _level(downtime_minutes: float) -> str:
+    for bound, name in LEVELS:
+        if downtime_minutes <= bound + _ROUNDING:
+            return name
+    return "major"
+
+
+def _overview(days: list[DayUptime], downtime_days: list[DayUptime]) -> str:
+    """ "No data before May 2, 2024. Downtime on 2 days since, none on the others:"."""
+    with_data = [d for d in days if d.has_data]
+    if not with_data:
+        return f"No data for the last {len(days)} days."
+    if len(with_data) < len(days):
+        text, span = f"No data before {with_data[0].label}. ", "since"
+    else:
+        text, span = "", f"in the last {len(days)} days"
+    if not downtime_days:
+        return text + f"No downtime {span}."
+    others = ", none on the others" if len(downtime_days) < len(with_data) else ""
+    return text + f"Downtime on {_plural(len(downtime_days), 'day')} {span}{others}:"
 
 
 def format_day(day: date) -> str:
@@ -123,9 +168,30 @@ def describe_downtime(minutes: float) -> str:
     return " ".join(parts) + " of downtime"
 
 
-def _midnight(day: date, tz: tzinfo) -> datetime:
-    # In UTC, so subtracting two bounds counts real minutes across DST changes.
-    return datetime.combine(day, time.min, tzinfo=tz).astimezone(UTC)
+class epoch_seconds(FunctionElement):  # noqa: N801 - spelled like the SQL functions it stands for
+    """A timestamp column as seconds since 1970 (a float), computed by the database."""
+
+    type = Float()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    # Stored as naive UTC text; julianday() keeps milliseconds, so round to them exactly.
+    column = compiler.process(element.clauses, **kw)
+    return f"(ROUND((julianday({column}) - 2440587.5) * 86400000.0) / 1000.0)"
+
+
+@compiles(epoch_seconds)
+def _epoch_default(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION)"
+
+
+def _midnight(day: date, tz: tzinfo) -> float:
+    # Seconds since 1970, so bounds subtract to real minutes across DST changes.
+    return datetime.combine(day, time.min, tzinfo=tz).timestamp()
 
 
 def _periods(component_ids: list[int], start: datetime, end: datetime):
@@ -140,8 +206,8 @@ def _periods(component_ids: list[int], start: datetime, end: datetime):
     columns = (
         period.component_id,
         period.status,
-        period.started_at,
-        period.ended_at,
+        epoch_seconds(period.started_at).label("started"),
+        epoch_seconds(period.ended_at).label("ended"),
         period.incident_id,
     )
     latest_before = (
@@ -188,39 +254,74 @@ def daily_uptime(
     now = now.astimezone(UTC)
     today = now.astimezone(tz).date()
     dates = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    labels = [format_day(d) for d in dates]
     bounds = [_midnight(d, tz) for d in dates] + [_midnight(today + timedelta(days=1), tz)]
-    result = {cid: ComponentUptime(cid, [DayUptime(d) for d in dates]) for cid in ids}
-    if not ids:
-        return result
-    start = bounds[0]
-    rows = _periods(ids, start, now)
+    stop = now.timestamp()
+    downtime, incidents, first_seen = _minutes(ids, bounds, now) if ids else ({}, {}, {})
+    observed_since: dict[float, list[float]] = {}
+    quiet: dict[tuple[int, float], DayUptime] = {}
+    result = {}
+    for component_id in ids:
+        seen = first_seen.get(component_id, math.inf)
+        if seen not in observed_since:
+            observed_since[seen] = [
+                max(0.0, (min(bounds[i + 1], stop) - max(bounds[i], seen)) / 60)
+                for i in range(days)
+            ]
+        observed = observed_since[seen]
+        down, refs = downtime.get(component_id, {}), incidents.get(component_id, {})
+        row = []
+        for i in range(days):
+            if i in down:
+                row.append(day_uptime(dates[i], observed[i], down[i], refs.get(i, ()), labels[i]))
+                continue
+            key = (i, observed[i])
+            if key not in quiet:
+                quiet[key] = day_uptime(dates[i], observed[i], label=labels[i])
+            row.append(quiet[key])
+        result[component_id] = component_uptime(component_id, row)
+    return result
+
+
+def _minutes(ids: list[int], bounds: list[float], now: datetime):
+    """Per component: downtime minutes and incidents by day index, and when it was first seen
+    in the window (seconds since 1970)."""
+    start, stop = bounds[0], now.timestamp()
+    rows = _periods(ids, datetime.fromtimestamp(start, UTC), now)
     refs = _incident_refs(
         {r.incident_id for r in rows if r.incident_id and r.status in DOWNTIME_WEIGHTS}
     )
-    first_seen: dict[int, datetime] = {}
-    for row in rows:
-        begin, end = max(row.started_at, start), min(row.ended_at or now, now)
+    last = len(bounds) - 1
+    downtime: dict[int, dict[int, float]] = {}
+    incidents: dict[int, dict[int, list[IncidentRef]]] = {}
+    first_seen: dict[int, float] = {}
+    for component_id, status, started, ended, incident_id in sorted(rows, key=_by_start):
+        begin = started if started > start else start
+        end = stop if ended is None or ended > stop else ended
         if end <= begin:
             continue
-        first_seen[row.component_id] = min(first_seen.get(row.component_id, begin), begin)
-        weight = DOWNTIME_WEIGHTS.get(row.status, 0.0)
+        if begin < first_seen.get(component_id, math.inf):
+            first_seen[component_id] = begin
+        weight = DOWNTIME_WEIGHTS.get(status)
         if not weight:
             continue
-        days_of = result[row.component_id].days
+        down = downtime.setdefault(component_id, {})
+        ref = refs.get(incident_id)
         index = bisect_right(bounds, begin) - 1
-        while index < len(dates) and bounds[index] < end:
-            lo, hi = max(begin, bounds[index]), min(end, bounds[index + 1])
-            day = days_of[index]
-            day.downtime_minutes += weight * (hi - lo).total_seconds() / 60
-            ref = refs.get(row.incident_id)
-            if ref is not None and ref not in day.incidents:
-                day.incidents.append(ref)
+        while index < last and bounds[index] < end:
+            lo = begin if begin > bounds[index] else bounds[index]
+            hi = end if end < bounds[index + 1] else bounds[index + 1]
+            down[index] = down.get(index, 0.0) + weight * (hi - lo) / 60
+            if ref is not None:
+                named = incidents.setdefault(component_id, {}).setdefault(index, [])
+                if ref not in named:
+                    named.append(ref)
             index += 1
-    for component_id, seen in first_seen.items():
-        for index, day in enumerate(result[component_id].days):
-            lo, hi = max(bounds[index], seen), min(bounds[index + 1], now)
-            day.observed_minutes = max(0.0, (hi - lo).total_seconds() / 60)
-    return result
+    return downtime, incidents, first_seen
+
+
+def _by_start(row) -> float:
+    return row.started
 
 
 @dataclass(frozen=True)

@@ -163,22 +163,42 @@ def test_only_show_if_degraded_hides_a_healthy_component(client, make_component)
 
 
 def test_each_component_has_ninety_day_bars_with_text(client, make_component):
-    """Does each bar tell its date and downtime as a tooltip and to screen readers?"""
+    """Does each bar tell its date, downtime and incident as a tooltip, and do screen readers
+    hear the same about every day with downtime instead of 90 bars?"""
     api = make_component("API", now=utcnow() - timedelta(days=200))
     day = (utcnow() - timedelta(days=2)).date()
     start = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
-    components.set_status(api, "major_outage", now=start)
-    components.set_status(api, "operational", now=start + timedelta(minutes=60))
+    backfill.backfill_incident(
+        name="Database failover",
+        impact="critical",
+        components={api.id: "major_outage"},
+        updates=[
+            PastUpdate("investigating", "Looking.", start),
+            PastUpdate("resolved", "Fixed.", start + timedelta(minutes=60)),
+        ],
+    )
     doc = visit(client, "/")
-    bars = doc.xpath("//ol[contains(@class, 'bars')]/li")
-    assert len(bars) == 90
-    for bar in bars:
-        assert bar.get("title") and text(bar) == bar.get("title")
-    down = [b.get("title") for b in bars if "of downtime" in b.get("title")]
-    assert down == [f"{day:%b} {day.day}, {day.year}: 1 hour of downtime"]
+    said = f"{day:%b} {day.day}, {day.year}: 1 hour of downtime: Database failover"
+    bars = one(doc, "//ol[contains(@class, 'bars')]")
+    assert bars.get("aria-hidden") == "true"
+    assert len(bars) == 90 and all(bar.get("title") for bar in bars)
+    assert [b.get("title") for b in bars if "of downtime" in b.get("title")] == [said]
     assert "bar-partial" in bars[-3].get("class")
+    spoken = text(one(doc, f"//div[{by_class('uptime')}]/div[{by_class('visually-hidden')}]"))
+    assert spoken == f"Downtime on 1 day in the last 90 days, none on the others: {said}"
     percentage = text(one(doc, "//span[contains(@class, 'percentage')]"))
     assert re.fullmatch(r"99\.\d\d% uptime", percentage)
+
+
+def test_a_new_component_says_since_when_it_has_data(client, make_component):
+    """Do screen readers hear that days before a component existed have no data?"""
+    make_component("Search", now=utcnow() - timedelta(days=3))
+    first = (utcnow() - timedelta(days=3)).date()
+    doc = visit(client, "/")
+    spoken = text(one(doc, f"//div[{by_class('uptime')}]/div[{by_class('visually-hidden')}]"))
+    assert spoken == f"No data before {first:%b} {first.day}, {first.year}. No downtime since."
+    titles = [b.get("title") for b in doc.xpath("//ol[contains(@class, 'bars')]/li")]
+    assert titles[0].endswith(": No data") and titles[-1].endswith(": No downtime")
 
 
 def test_past_week_lists_incidents_day_by_day(client, make_component):
@@ -364,16 +384,25 @@ def test_history_beyond_the_end_shows_the_last_page(client, value):
 
 
 def test_uptime_calendar_tells_each_day_in_text(client, make_component):
-    """Does the uptime page show three months per component, each day with words?"""
+    """Does the uptime page show three months per component, each day's words as a tooltip,
+    and the days with downtime as text for screen readers?"""
     api = make_component("API", now=utcnow() - timedelta(days=200))
+    day = (utcnow() - timedelta(days=2)).date()
+    start = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+    components.set_status(api, "major_outage", now=start)
+    components.set_status(api, "operational", now=start + timedelta(minutes=30))
     doc = visit(client, "/uptime")
     section = one(doc, "//section[contains(@class, 'calendar-card')]")
     assert text(section.find(".//h2")) == "API"
-    assert len(section.xpath(".//table[@class='calendar']")) == 3
-    cells = section.xpath(".//td[contains(@class, 'day-cell') and not(contains(@class, 'empty'))]")
-    assert cells and all("No downtime" in c.get("title") for c in cells)
-    assert all(c.get("title") in text(c) for c in cells)
-    assert api.id
+    months = one(section, ".//div[@class='months']")
+    assert months.get("aria-hidden") == "true"
+    assert len(months.xpath(".//table[@class='calendar']")) == 3
+    said = f"{day:%b} {day.day}, {day.year}: 30 minutes of downtime"
+    titles = [c.get("title") for c in months.xpath(".//td[@title]")]
+    assert said in titles
+    assert all(t == said or t.endswith(": No downtime") for t in titles)
+    spoken = text(one(section, f"./div[{by_class('visually-hidden')}]"))
+    assert spoken.startswith("Downtime on 1 day in the last") and spoken.endswith(said)
 
 
 @pytest.mark.parametrize("url", ["/", "/history", "/uptime"])

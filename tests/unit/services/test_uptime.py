@@ -192,3 +192,23 @@ def test_the_calendar_lays_days_out_by_month(app, api):
     assert march_first_week[4].day == date(2024, 3, 1)
     may_days = [d for week in months[2].weeks for d in week if d is not None]
     assert may_days[-1].day == date(2024, 5, 20)
+
+
+def test_screen_readers_hear_only_the_days_with_downtime(app, api):
+    """Does the overview count the days with downtime, each then told with its words?"""
+    outage(api, "major_outage", at_day(date(2024, 5, 10), 9), 60)
+    outage(api, "partial_outage", at_day(date(2024, 5, 12), 9), 100)
+    uptime = daily_uptime([api.id], now=NOW, tz=UTC_ZONE)[api.id]
+    assert uptime.overview == "Downtime on 2 days in the last 90 days, none on the others:"
+    assert [d.description for d in uptime.downtime_days] == [
+        "May 10, 2024: 1 hour of downtime",
+        "May 12, 2024: 30 minutes of downtime",
+    ]
+
+
+def test_a_component_without_status_periods_has_no_data(app):
+    """Is a component with no recorded periods shown as no data, with no percentage?"""
+    uptime = daily_uptime([4242], now=NOW, tz=UTC_ZONE)[4242]
+    assert {d.level for d in uptime.days} == {"nodata"}
+    assert uptime.percentage is None and uptime.percentage_label == "No data"
+    assert uptime.overview == "No data for the last 90 days."
