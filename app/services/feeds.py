@@ -13,6 +13,8 @@ from app.models import AffectedComponent, Component, Incident, IncidentKind, Inc
 FEED_LENGTH = 50
 CALENDAR_PAST_DAYS = 90
 _UPDATES = selectinload(Incident.updates)
+# Entries name the affected components: one query for all, not one per entry.
+_AFFECTED = selectinload(Incident.affected)
 
 
 def recent_events(component: Component | None = None, limit: int = FEED_LENGTH) -> list[Incident]:
@@ -28,7 +30,7 @@ def recent_events(component: Component | None = None, limit: int = FEED_LENGTH) 
             )
         )
     query = query.order_by(Incident.updated_at.desc(), Incident.id.desc()).limit(limit)
-    return list(db.session.scalars(query.options(_UPDATES)))
+    return list(db.session.scalars(query.options(_UPDATES, _AFFECTED)))
 
 
 def calendar_maintenance(now: datetime, past_days: int = CALENDAR_PAST_DAYS) -> list[Incident]:

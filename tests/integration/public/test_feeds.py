@@ -309,3 +309,32 @@ def test_feeds_use_only_utc_times(app, client):
     _, _, root = atom(client)
     for updated in root.iter(f"{ATOM}updated"):
         assert datetime.fromisoformat(updated.text).utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("url", ["/history.atom", "/history.rss"])
+def test_a_longer_feed_costs_no_more_queries(app, client, make_component, url):
+    """Are every entry's updates and affected components loaded together, so a feed of six
+    incidents asks the database no more often than a feed of two?"""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    api = make_component("API")
+
+    def queries_for(count: int) -> int:
+        for n in range(count):
+            open_incident(name=f"Outage {n}", components={api.id: "partial_outage"})
+        state(app).store.clear()
+        statements = []
+
+        def record(*args):
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return len(statements)
+
+    assert queries_for(2) == queries_for(4)
