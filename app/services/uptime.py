@@ -19,6 +19,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 
 from sqlalchemy import Float, and_, func, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
@@ -341,15 +342,24 @@ def months_back_start(today: date, months: int) -> date:
 def calendar_months(uptime: ComponentUptime, months: int) -> list[CalendarMonth]:
     """Lay a component's days out as month calendars, oldest month first."""
     by_day = {d.day: d for d in uptime.days}
-    today = uptime.days[-1].day
+    return [
+        CalendarMonth(title, [[by_day.get(d) if d else None for d in week] for week in weeks])
+        for title, weeks in _month_grids(uptime.days[-1].day, months)
+    ]
+
+
+@lru_cache(maxsize=8)
+def _month_grids(today: date, months: int) -> tuple[tuple[str, tuple], ...]:
+    """Each month's title and weeks of dates (None outside the month): the same for every
+    component, so worked out once a day."""
     first = months_back_start(today, months)
     result = []
     year, month = first.year, first.month
     for _ in range(months):
-        weeks = [
-            [by_day.get(d) if d.month == month else None for d in week]
+        weeks = tuple(
+            tuple(d if d.month == month else None for d in week)
             for week in calendar.Calendar().monthdatescalendar(year, month)
-        ]
-        result.append(CalendarMonth(f"{calendar.month_name[month]} {year}", weeks))
+        )
+        result.append((f"{calendar.month_name[month]} {year}", weeks))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return result
+    return tuple(result)
