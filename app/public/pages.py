@@ -48,26 +48,23 @@ def _is_visible(component: Component) -> bool:
     return not (component.only_show_if_degraded and component.status == ComponentStatus.OPERATIONAL)
 
 
-def _shown_components() -> list[Component]:
-    # Groups first: then each component's group comes from the session, not a query per group.
-    list_groups()
-    return list_components()
-
-
-def component_sections(components: list[Component]) -> list[Section]:
+def component_sections(components: list[Component], groups: list[ComponentGroup]) -> list[Section]:
     """Groups and ungrouped components in page order; a group sits where its first child does."""
+    # Groups looked up by id, not through component.group: that would be a query per group.
+    group_of = {group.id: group for group in groups}
     sections: list[Section] = []
     by_group: dict[int, Section] = {}
     for component in sorted(components, key=lambda c: (c.position, c.id)):
         if not _is_visible(component):
             continue
-        if component.group is None:
+        group = group_of.get(component.group_id)
+        if group is None:
             sections.append(Section(None, [component]))
-        elif component.group_id in by_group:
-            by_group[component.group_id].components.append(component)
+        elif group.id in by_group:
+            by_group[group.id].components.append(component)
         else:
-            by_group[component.group_id] = Section(component.group, [component])
-            sections.append(by_group[component.group_id])
+            by_group[group.id] = Section(group, [component])
+            sections.append(by_group[group.id])
     return sections
 
 
@@ -75,14 +72,14 @@ def component_sections(components: list[Component]) -> list[Section]:
 @public_cached
 def index():
     now, tz = utcnow(), page_zone()
-    components = _shown_components()
+    components = list_components()
     active = status_service.active_incidents()
     in_progress = status_service.active_maintenance()
     # The same rule as status.current_page_status, without querying the lists twice.
     banner = status_service.page_status(
         [c.status for c in components], [i.impact for i in active], bool(in_progress)
     )
-    sections = component_sections(components)
+    sections = component_sections(components, list_groups())
     shown = [c.id for s in sections for c in s.components if c.showcase]
     recent = [
         (day, uptime_service.format_day(day), found)
@@ -147,7 +144,10 @@ def uptime():
     today = now.astimezone(tz).date()
     first = uptime_service.months_back_start(today, CALENDAR_MONTHS)
     components = [
-        c for s in component_sections(_shown_components()) for c in s.components if c.showcase
+        c
+        for s in component_sections(list_components(), list_groups())
+        for c in s.components
+        if c.showcase
     ]
     days = (today - first).days + 1
     by_id = uptime_service.daily_uptime([c.id for c in components], now=now, tz=tz, days=days)

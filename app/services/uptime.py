@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
-from sqlalchemy import Float, and_, func, or_, select, union_all
+from sqlalchemy import Float, and_, func, null, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
@@ -196,11 +196,15 @@ def _midnight(day: date, tz: tzinfo) -> float:
 
 
 def _periods(component_ids: list[int], start: datetime, end: datetime):
-    """The periods overlapping [start, end), in one query that never reads older history.
+    """What the window needs, in one query that never reads older history: the periods
+    running at `start`, the outages that began within [start, end), and each component's
+    first start within the window (a row with no status: it tells since when there is data).
 
     Periods of one component do not overlap, so the only one that began before
     `start` and still matters is each component's latest before it: found by
     a max() per component that the (component_id, started_at) index answers.
+    Periods without downtime that began within the window are not fetched: most
+    of the rows, and they add nothing but the first start.
     """
     period = ComponentStatusPeriod
     earlier = aliased(ComponentStatusPeriod)
@@ -232,10 +236,29 @@ def _periods(component_ids: list[int], start: datetime, end: datetime):
         )
         .where(or_(period.ended_at.is_(None), period.ended_at > start))
     )
-    started_within = select(*columns).where(
-        period.component_id.in_(component_ids), period.started_at >= start, period.started_at < end
+    within = (
+        period.component_id.in_(component_ids),
+        period.started_at >= start,
+        period.started_at < end,
     )
-    return db.session.execute(union_all(running_at_start, started_within)).all()
+    outages_within = select(*columns).where(*within, period.status.in_(list(DOWNTIME_WEIGHTS)))
+    first_start = (
+        select(func.min(earlier.started_at))
+        .where(
+            earlier.component_id == Component.id,
+            earlier.started_at >= start,
+            earlier.started_at < end,
+        )
+        .scalar_subquery()
+    )
+    first_within = select(
+        Component.id,
+        null().label("status"),
+        epoch_seconds(first_start),
+        null().label("ended"),
+        null().label("incident_id"),
+    ).where(Component.id.in_(component_ids))
+    return db.session.execute(union_all(running_at_start, outages_within, first_within)).all()
 
 
 def _incident_refs(incident_ids: set[int]) -> dict[int, IncidentRef]:
@@ -297,6 +320,8 @@ def _minutes(ids: list[int], bounds: list[float], now: datetime):
     incidents: dict[int, dict[int, list[IncidentRef]]] = {}
     first_seen: dict[int, float] = {}
     for component_id, status, started, ended, incident_id in sorted(rows, key=_by_start):
+        if started is None:  # no period began within the window
+            continue
         begin = started if started > start else start
         end = stop if ended is None or ended > stop else ended
         if end <= begin:
@@ -322,7 +347,7 @@ def _minutes(ids: list[int], bounds: list[float], now: datetime):
 
 
 def _by_start(row) -> float:
-    return row.started
+    return row.started or 0.0
 
 
 @dataclass(frozen=True)
