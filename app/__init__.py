@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from app.cache.wsgi import FastPath
 from app.config import ROOT, load_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     # Ids in URLs fit the database's integer column: a larger number is a 404, not
     # an overflow error from PostgreSQL.
     app.url_map.converters["int"] = DatabaseIdConverter
+    app.wsgi_app = FastPath(app, app.wsgi_app)  # cache hits skip Flask; inside ProxyFix
     if app.config["PROXY_HOPS"]:
         # Client IPs (login throttling) and https detection come from the proxy.
         hops = app.config["PROXY_HOPS"]

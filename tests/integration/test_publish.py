@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app import cache
+from app.cache import version as cache_version
 from app.extensions import db
 from app.public import pages
 from app.publish import MARKER, MirrorWatcher, PublishError, file_for, plan, publish
@@ -16,7 +16,7 @@ from app.services import components, incidents
 @pytest.fixture(autouse=True)
 def steady_clock(monkeypatch):
     """One cache generation for the whole test, even across a five-minute boundary."""
-    monkeypatch.setattr(cache, "CLOCK_BUCKET_SECONDS", 10**9)
+    monkeypatch.setattr(cache_version, "CLOCK_BUCKET_SECONDS", 10**9)
 
 
 @pytest.fixture

@@ -1,0 +1,168 @@
+"""Which cache generation is current: the page version, its change token, the clock.
+
+The generation is the page version (bumped in the same transaction as every
+visible change, paired with the time of that bump so a restored or reset
+database never reuses an old key) plus a five-minute clock bucket — uptime
+bars and "today" move with the clock even when nobody posts.
+
+How a request learns the version without a database query
+---------------------------------------------------------
+A per-request SQL query costs more than the rest of a cached response, so
+each process keeps a memo (change token, version) and asks the database only
+when the token moved. The token is a random value rewritten after every
+commit that bumped the version (`bump_version` flags the session; the
+`after_commit` listener in state.py rewrites the token; flags from rolled-back
+transactions are dropped):
+
+- `REDIS_URL` set: the token is one Redis key (a GET per request, ~70 µs):
+  every gunicorn worker on every host sees a change on its next request.
+- SQLite without Redis: the token is a small file beside the database,
+  replaced atomically (write + rename); reading it is three system calls
+  (~4 µs). All workers on the host share the file, as they share the database.
+- PostgreSQL without Redis (or `CACHE_VERSION_CHECK = "database"`): hosts
+  share nothing but the database, so every request reads the version there.
+
+The memo reads the token *before* the database, so a change that lands in
+between moves the token again and is picked up by the next request: the
+token can make us re-read needlessly, never miss a change. A process trusts
+its memo at most `CACHE_TRUST_SECONDS` (5 s) even when the token stands still,
+which bounds staleness when a writer could not reach Redis or wrote to the
+database by hand. Redis errors fall back to the database (and skip Redis for
+a second, so an outage does not add a timeout to every request).
+
+Under TESTING the default check is "database": the test fixtures reset the
+version with raw SQL, which no token follows. Tests of the token modes opt in.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.page import PageSettings
+
+log = logging.getLogger("herald.cache")
+
+CLOCK_BUCKET_SECONDS = 300
+SETTINGS_ID = 1
+_TOKEN_RETRY_SECONDS = 1.0
+
+
+def read_generation() -> str:
+    """The page version and the time of its last bump, from the database."""
+    row = db.session.execute(
+        select(PageSettings.version, PageSettings.updated_at).where(PageSettings.id == SETTINGS_ID)
+    ).first()
+    if row is None:
+        return "0"
+    stamp = int(row.updated_at.timestamp() * 1000) if row.updated_at else 0
+    return f"{row.version}-{stamp:x}"
+
+
+def clock_bucket(now: float | None = None) -> int:
+    """The five-minute bucket `now` falls in."""
+    return int((now or time.time()) // CLOCK_BUCKET_SECONDS)
+
+
+def cache_tag(generation: str, bucket: int) -> str:
+    """The ETag (without quotes or encoding) of one generation in one clock bucket."""
+    return f"{generation}.{bucket:x}"
+
+
+# -- the change token ---------------------------------------------------------
+
+
+class FileToken:
+    """A token file beside the SQLite database, shared by every process on the host."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def read(self) -> bytes:
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return b""
+        try:
+            return os.read(fd, 64)
+        finally:
+            os.close(fd)
+
+    def rewrite(self) -> None:
+        temporary = f"{self.path}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(temporary, "wb") as out:
+            out.write(secrets.token_hex(16).encode())
+        os.replace(temporary, self.path)
+
+
+class RedisToken:
+    """A token in Redis, shared by every process on every host."""
+
+    def __init__(self, client, key: str):
+        self.client = client
+        self.key = key
+
+    def read(self) -> bytes:
+        return self.client.get(self.key) or b""
+
+    def rewrite(self) -> None:
+        self.client.set(self.key, secrets.token_hex(16))
+
+
+@dataclass(frozen=True, slots=True)
+class _Memo:
+    token: bytes
+    generation: str
+    checked_at: float
+
+
+class VersionClock:
+    """Answers "which generation is current?" with a token read instead of a query."""
+
+    def __init__(self, token: FileToken | RedisToken | None, trust_seconds: float):
+        self.token = token
+        self.trust_seconds = trust_seconds
+        self._memo: _Memo | None = None
+        self._token_down_until = 0.0
+
+    def generation(self, read: Callable[[], str] = read_generation) -> str:
+        """The current page generation; `read` asks the database when the memo cannot."""
+        if self.token is None:
+            return read()
+        now = time.monotonic()
+        if now < self._token_down_until:
+            return read()
+        try:
+            token = self.token.read()
+        except Exception as exc:  # Redis or the disk failing must not fail the page
+            self._token_failed(exc, now)
+            return read()
+        memo = self._memo
+        if memo is not None and memo.token == token and now - memo.checked_at < self.trust_seconds:
+            return memo.generation
+        generation = read()
+        self._memo = _Memo(token, generation, now)
+        return generation
+
+    def changed(self) -> None:
+        """Tell every process (and this one at once) that the version moved."""
+        self._memo = None
+        if self.token is None:
+            return
+        try:
+            self.token.rewrite()
+        except Exception as exc:
+            self._token_failed(exc, time.monotonic())
+
+    def _token_failed(self, exc: Exception, now: float) -> None:
+        self._memo = None
+        self._token_down_until = now + _TOKEN_RETRY_SECONDS
+        log.warning("version token unavailable (%s); reading the database", exc)
