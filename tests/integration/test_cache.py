@@ -10,8 +10,8 @@ import brotli
 import pytest
 from flask import template_rendered
 
-from app import cache as render_cache
-from app.cache import state
+from app.cache import state, version
+from app.cache.version import FileToken
 from app.extensions import db
 from app.services import components
 from tests.conftest import unavailable
@@ -100,23 +100,21 @@ def test_status_change_shows_on_the_next_request(client, make_component):
     assert "Major Outage" in page_after.get_data(as_text=True)
 
 
-@pytest.fixture
-def sqlite_url(database_url):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the token file is the SQLite mode; PostgreSQL reads the version each time")
-    return database_url
-
-
-def test_processes_sharing_a_sqlite_file_see_a_change_at_once(
-    sqlite_url, other_app, make_component
-):
-    """With the token file (two gunicorn workers), is a change made in one seen by the other?"""
+def test_processes_sharing_a_database_see_a_change_at_once(database_url, other_app, make_component):
+    """With two gunicorn workers and no Redis, is a change made in one seen by the other
+    on its next request — through the token file beside SQLite, and on PostgreSQL
+    (where hosts share nothing else) by reading the version each time?"""
     first = other_app(CACHE_VERSION_CHECK="auto")
     second = other_app(CACHE_VERSION_CHECK="auto")
+    token = state(second).clock.token
+    if database_url.startswith("sqlite"):
+        assert isinstance(token, FileToken)
+    else:
+        assert token is None
     component = make_component("API")
     reader = second.test_client()
     assert _component_status(reader) == "operational"
-    assert _component_status(reader) == "operational"  # now answered from its memo
+    assert _component_status(reader) == "operational"  # answered from the memo on SQLite
     _set_status(first, component.id, "partial_outage")
     assert _component_status(reader) == "partial_outage"
 
@@ -255,9 +253,9 @@ def test_while_the_clock_moves_visitors_get_the_last_render_instead_of_waiting(
 ):
     """When only the five-minute bucket moved and a render is under way, is the
     previous render (same page version) served at once, under its own ETag?"""
-    monkeypatch.setattr(render_cache, "_bucket", lambda now=None: 1000)
+    monkeypatch.setattr(version, "clock_bucket", lambda now=None: 1000)
     earlier = client.get("/")
-    monkeypatch.setattr(render_cache, "_bucket", lambda now=None: 1001)
+    monkeypatch.setattr(version, "clock_bucket", lambda now=None: 1001)
     busy = threading.Lock()
     busy.acquire()  # another thread is rendering the new bucket
     cache_state = state(app)
