@@ -102,6 +102,7 @@ class UpdateRevision(db.Model):
     """The text an update had before an edit: edits never silently overwrite."""
 
     __tablename__ = "update_revision"
+    __table_args__ = (Index("ix_update_revision_update", "update_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     update_id: Mapped[int] = mapped_column(ForeignKey("incident_update.id", ondelete="CASCADE"))
@@ -116,6 +117,7 @@ class ComponentChange(db.Model):
     """A component status change posted with an update (Statuspage's affected_components)."""
 
     __tablename__ = "component_change"
+    __table_args__ = (Index("ix_component_change_update", "update_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     update_id: Mapped[int] = mapped_column(ForeignKey("incident_update.id", ondelete="CASCADE"))
@@ -135,7 +137,10 @@ class AffectedComponent(db.Model):
     """A component an incident or maintenance concerns."""
 
     __tablename__ = "affected_component"
-    __table_args__ = (Index("ix_affected_component", "component_id"),)
+    __table_args__ = (
+        Index("ix_affected_component", "component_id"),
+        Index("ix_affected_component_incident", "incident_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
