@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Float
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -38,3 +40,24 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class epoch_seconds(FunctionElement):  # noqa: N801 - spelled like the SQL functions it stands for
+    """A timestamp column as seconds since 1970 (a float), computed by the database."""
+
+    type = Float()
+    name = "epoch_seconds"
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    # Stored as naive UTC text; julianday() keeps milliseconds, so round to them exactly.
+    column = compiler.process(element.clauses, **kw)
+    return f"(ROUND((julianday({column}) - 2440587.5) * 86400000.0) / 1000.0)"
+
+
+@compiles(epoch_seconds)
+def _epoch_default(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION)"

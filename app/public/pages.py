@@ -14,6 +14,7 @@ from app.public import bp
 from app.services import incidents as incident_service
 from app.services import status as status_service
 from app.services import uptime as uptime_service
+from app.services import uptime_calendar
 from app.services.components import list_components, list_groups
 from app.services.errors import NotFound
 from app.templating import page_zone
@@ -142,7 +143,7 @@ def history():
 def uptime():
     now, tz = utcnow(), page_zone()
     today = now.astimezone(tz).date()
-    first = uptime_service.months_back_start(today, CALENDAR_MONTHS)
+    first = uptime_calendar.months_back_start(today, CALENDAR_MONTHS)
     components = [
         c
         for s in component_sections(list_components(), list_groups())
@@ -152,7 +153,7 @@ def uptime():
     days = (today - first).days + 1
     by_id = uptime_service.daily_uptime([c.id for c in components], now=now, tz=tz, days=days)
     calendars = [
-        (c, by_id[c.id], uptime_service.calendar_months(by_id[c.id], CALENDAR_MONTHS))
+        (c, by_id[c.id], uptime_calendar.calendar_months(by_id[c.id], CALENDAR_MONTHS))
         for c in components
     ]
     weekdays = [(today - timedelta(days=today.weekday() - n)) for n in range(7)]

@@ -13,21 +13,19 @@ templates only print strings.
 
 from __future__ import annotations
 
-import calendar
 import math
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
 
-from sqlalchemy import Float, and_, func, null, or_, select, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import and_, func, null, or_, select, union_all
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 from app.models import Component, ComponentStatus, ComponentStatusPeriod, Incident
+from app.models.types import epoch_seconds
+from app.services.uptime_words import describe_downtime, format_day, format_percentage, overview
 
 DAYS = 90
 DOWNTIME_WEIGHTS = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
@@ -116,7 +114,7 @@ def component_uptime(component_id: int, days: list[DayUptime]) -> ComponentUptim
     percentage = max(0.0, 100.0 * (1.0 - downtime / observed)) if observed > 0 else None
     downtime_days = [d for d in days if d.downtime_minutes > 0]
     return ComponentUptime(
-        component_id, days, percentage, downtime_days, _overview(days, downtime_days)
+        component_id, days, percentage, downtime_days, overview(days, downtime_days)
     )
 
 
@@ -125,69 +123,6 @@ def _level(downtime_minutes: float) -> str:
         if downtime_minutes <= bound + _ROUNDING:
             return name
     return "major"
-
-
-def _overview(days: list[DayUptime], downtime_days: list[DayUptime]) -> str:
-    """ "No data before May 2, 2024. Downtime on 2 days since, none on the others:"."""
-    with_data = [d for d in days if d.has_data]
-    if not with_data:
-        return f"No data for the last {len(days)} days."
-    if len(with_data) < len(days):
-        text, span = f"No data before {with_data[0].label}. ", "since"
-    else:
-        text, span = "", f"in the last {len(days)} days"
-    if not downtime_days:
-        return text + f"No downtime {span}."
-    others = ", none on the others" if len(downtime_days) < len(with_data) else ""
-    return text + f"Downtime on {_plural(len(downtime_days), 'day')} {span}{others}:"
-
-
-def format_day(day: date) -> str:
-    return f"{day:%b} {day.day}, {day.year}"
-
-
-def format_percentage(value: float | None) -> str:
-    """Two decimals, rounded down, so any downtime never shows as 100.00 %."""
-    if value is None:
-        return "No data"
-    return f"{math.floor(value * 100) / 100:.2f}% uptime"
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
-def describe_downtime(minutes: float) -> str:
-    if minutes <= 0:
-        return "No downtime"
-    if minutes < 1:
-        return "Less than a minute of downtime"
-    hours, rest = divmod(round(minutes), 60)
-    parts = [_plural(hours, "hour")] if hours else []
-    if rest:
-        parts.append(_plural(rest, "minute"))
-    return " ".join(parts) + " of downtime"
-
-
-class epoch_seconds(FunctionElement):  # noqa: N801 - spelled like the SQL functions it stands for
-    """A timestamp column as seconds since 1970 (a float), computed by the database."""
-
-    type = Float()
-    name = "epoch_seconds"
-    inherit_cache = True
-
-
-@compiles(epoch_seconds, "sqlite")
-def _epoch_sqlite(element, compiler, **kw):
-    # Stored as naive UTC text; julianday() keeps milliseconds, so round to them exactly.
-    column = compiler.process(element.clauses, **kw)
-    return f"(ROUND((julianday({column}) - 2440587.5) * 86400000.0) / 1000.0)"
-
-
-@compiles(epoch_seconds)
-def _epoch_default(element, compiler, **kw):
-    column = compiler.process(element.clauses, **kw)
-    return f"CAST(EXTRACT(EPOCH FROM {column}) AS DOUBLE PRECISION)"
 
 
 def _midnight(day: date, tz: tzinfo) -> float:
@@ -348,43 +283,3 @@ def _minutes(ids: list[int], bounds: list[float], now: datetime):
 
 def _by_start(row) -> float:
     return row.started or 0.0
-
-
-@dataclass(frozen=True)
-class CalendarMonth:
-    title: str  # "March 2025"
-    weeks: list[list[DayUptime | None]]  # Monday first; None outside the month or in the future
-
-
-def months_back_start(today: date, months: int) -> date:
-    """The first day of the month `months - 1` months before `today`'s."""
-    year, month = today.year, today.month - (months - 1)
-    while month < 1:
-        year, month = year - 1, month + 12
-    return date(year, month, 1)
-
-
-def calendar_months(uptime: ComponentUptime, months: int) -> list[CalendarMonth]:
-    """Lay a component's days out as month calendars, oldest month first."""
-    by_day = {d.day: d for d in uptime.days}
-    return [
-        CalendarMonth(title, [[by_day.get(d) if d else None for d in week] for week in weeks])
-        for title, weeks in _month_grids(uptime.days[-1].day, months)
-    ]
-
-
-@lru_cache(maxsize=8)
-def _month_grids(today: date, months: int) -> tuple[tuple[str, tuple], ...]:
-    """Each month's title and weeks of dates (None outside the month): the same for every
-    component, so worked out once a day."""
-    first = months_back_start(today, months)
-    result = []
-    year, month = first.year, first.month
-    for _ in range(months):
-        weeks = tuple(
-            tuple(d if d.month == month else None for d in week)
-            for week in calendar.Calendar().monthdatescalendar(year, month)
-        )
-        result.append((f"{calendar.month_name[month]} {year}", weeks))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return tuple(result)

@@ -9,7 +9,9 @@ import pytest
 
 from app.services import backfill, components
 from app.services.backfill import PastUpdate
-from app.services.uptime import calendar_months, daily_uptime, describe_downtime
+from app.services.uptime import daily_uptime
+from app.services.uptime_calendar import calendar_months
+from app.services.uptime_words import describe_downtime
 
 UTC_ZONE = ZoneInfo("UTC")
 CREATED = datetime(2024, 1, 1, 0, 0, tzinfo=UTC)
