@@ -4,7 +4,7 @@ Pure functions over loaded models: no Flask request, no queries of their own.
 Callers load incidents with their updates, changes and affected components
 (see `app.api.v2`), so serialising fifty incidents costs no extra round trips.
 The shapes follow a real `/api/v2/incidents/<id>.json` response
-(`shared/reference/statuspage-incident-sample.json`) and are pinned by
+(`tests/fixtures/statuspage-incident-sample.json`) and are pinned by
 `app/api/schema/statuspage-v2.json`.
 """
 

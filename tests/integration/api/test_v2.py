@@ -18,7 +18,8 @@ from tests.conftest import ROOT
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SCHEMA = json.loads((ROOT / "app/api/schema/statuspage-v2.json").read_text())
-SAMPLE = json.loads((ROOT.parent / "shared/reference/statuspage-incident-sample.json").read_text())
+# A real githubstatus.com response (31 Dec 2022), copied from the project's reference data.
+SAMPLE = json.loads((ROOT / "tests/fixtures/statuspage-incident-sample.json").read_text())
 REGISTRY = Registry().with_resource(SCHEMA["$id"], Resource.from_contents(SCHEMA))
 TIMESTAMP = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 
