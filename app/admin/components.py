@@ -120,16 +120,7 @@ def component_status(component_id: int):
 @bp.post("/components/<int:component_id>/move")
 def component_move(component_id: int):
     component = service.get_component(component_id)
-    direction = _direction()
-    # Up and down move a component among the components shown with it (its group).
-    ordered = service.list_components()
-    siblings = [c for c in ordered if c.group_id == component.group_id]
-    index = siblings.index(component) + direction
-    if 0 <= index < len(siblings):
-        ids = [c.id for c in ordered]
-        a, b = ids.index(component.id), ids.index(siblings[index].id)
-        ids[a], ids[b] = ids[b], ids[a]
-        service.reorder_components(ids, actor=_actor())
+    service.move_component(component, _direction(), actor=_actor())
     return redirect(url_for("admin.components", _anchor=f"component-{component.id}"))
 
 

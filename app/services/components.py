@@ -183,8 +183,18 @@ def delete_component(component: Component, *, actor=None) -> None:
 
 @transactional
 def move_component(component: Component, direction: int, *, actor=None) -> None:
-    """Swap a component with its neighbour above (-1) or below (+1)."""
-    _move(list_components(), component, direction)
+    """Swap a component with its neighbour above (-1) or below (+1) among the
+    components shown with it: its group's, or the ungrouped ones."""
+    if direction not in (-1, 1):
+        raise Invalid("Direction must be up or down.")
+    ordered = list_components()
+    siblings = [c for c in ordered if c.group_id == component.group_id]
+    index = siblings.index(component) + direction
+    if 0 <= index < len(siblings):
+        a, b = ordered.index(component), ordered.index(siblings[index])
+        ordered[a], ordered[b] = ordered[b], ordered[a]
+    for position, each in enumerate(ordered, start=1):
+        each.position = position
     bump_version()
     audit.record(actor, "component.move", "component", component.id, direction=direction)
 
