@@ -37,7 +37,7 @@ def embed_snippets(site_url: str, page_name: str) -> list[tuple[str, str, str]]:
             "embed-iframe",
             "Iframe: a small status card",
             f'<iframe src="{base}/embed/frame" title="{_attr(title)}" '
-            f'width="320" height="120"></iframe>',
+            f'width="340" height="200"></iframe>',
         ),
         (
             "embed-badge",
