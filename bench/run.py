@@ -121,6 +121,14 @@ def seeded_database(count: int) -> str:
             env={**os.environ, "DATABASE_URL": f"sqlite:///{path}"},
             check=True,
         )
+    # A database kept from an earlier run gets the migrations (indexes) added since.
+    subprocess.run(
+        [str(VENV / "flask"), "--app", "wsgi", "db", "upgrade"],
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{path}"},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     return f"sqlite:///{path}"
 
 
