@@ -3,13 +3,14 @@
 from flask import Response
 
 from app.public import bp
+from app.services.page import text_colour_on
 from app.templating import page_settings
 
 
 @bp.route("/theme.css")
 def theme_css():
     colour = page_settings().accent_color
-    css = f":root {{ --accent: {colour}; }}\n"
+    css = f":root {{ --accent: {colour}; --accent-text: {text_colour_on(colour)}; }}\n"
     response = Response(css, mimetype="text/css")
     # The URL carries ?v=<page version>, so it can be cached for long.
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"

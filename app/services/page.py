@@ -46,6 +46,25 @@ def bump_version() -> None:
     mark_version_bumped(db.session)
 
 
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_colour_on(background: str) -> str:
+    """White or near-black, whichever reads better on `background` (buttons in the accent
+    colour stay legible whatever brand colour the page owner picks)."""
+    white, dark = "#ffffff", "#1f2328"
+    return white if contrast_ratio(background, white) >= contrast_ratio(background, dark) else dark
+
+
 def time_zone_names() -> list[str]:
     return sorted(available_timezones())
 
