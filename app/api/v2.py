@@ -12,25 +12,22 @@ import json
 import re
 
 from flask import Response, abort, current_app, request
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from app.api import bp
 from app.api import statuspage as sp
 from app.cache import public_cached
-from app.extensions import db
 from app.models import (
-    Component,
-    ComponentGroup,
     Incident,
     IncidentKind,
     IncidentStatus,
-    IncidentUpdate,
     PageSettings,
     utcnow,
 )
+from app.services import status as status_service
+from app.services.components import list_components, list_groups
+from app.services.incidents import get_incident
 from app.services.page import get_settings
-from app.services.status import OPEN_STATUSES, current_page_status, page_status
+from app.services.status import current_page_status, page_status
 
 PREFIX = "/api/v2/"
 LATEST = 50
@@ -38,11 +35,6 @@ _ACTIVE = (IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING)
 _UPCOMING = (IncidentStatus.SCHEDULED,)
 _INCIDENT_ID = re.compile(r"[1-9][0-9]{0,9}")
 _MAX_ID = 2**31 - 1  # larger would overflow PostgreSQL's integer: a 404, not a 500
-# One query per relationship, however many incidents: no N+1.
-_EAGER = (
-    selectinload(Incident.updates).selectinload(IncidentUpdate.changes),
-    selectinload(Incident.affected),
-)
 
 
 @bp.after_app_request
@@ -67,14 +59,8 @@ class _Context:
         self.settings: PageSettings = settings
         self.url = (settings.url or current_app.config["SITE_URL"]).rstrip("/")
         self.page_id = settings.code
-        self.groups = list(
-            db.session.scalars(
-                select(ComponentGroup).order_by(ComponentGroup.position, ComponentGroup.id)
-            )
-        )
-        self.components = list(
-            db.session.scalars(select(Component).order_by(Component.position, Component.id))
-        )
+        self.groups = list_groups()
+        self.components = list_components()
         self.by_id = {c.id: c for c in self.components}
         self.group_codes = {g.id: g.code for g in self.groups}
 
@@ -94,36 +80,12 @@ def _json(document: dict) -> Response:
     return Response(body, mimetype="application/json")
 
 
-def _incidents(*conditions, newest_first: bool = True, limit: int | None = None):
-    query = select(Incident).where(*conditions).options(*_EAGER)
-    if newest_first:
-        query = query.order_by(Incident.started_at.desc(), Incident.id.desc())
-    else:
-        query = query.order_by(Incident.scheduled_for, Incident.id)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(db.session.scalars(query))
-
-
-def _unresolved_incidents() -> list[Incident]:
-    # The open statuses are incidents' alone; testing `kind` too made SQLite walk history.
-    return _incidents(Incident.status.in_(OPEN_STATUSES))
-
-
-def _maintenance(statuses) -> list[Incident]:
-    return _incidents(
-        Incident.kind == IncidentKind.MAINTENANCE,
-        Incident.status.in_(statuses),
-        newest_first=False,
-    )
-
-
 @bp.route("/v2/summary.json")
 @public_cached
 def summary():
     ctx = _Context()
-    unresolved = _unresolved_incidents()
-    maintenance = _maintenance(_ACTIVE + _UPCOMING)
+    unresolved = status_service.active_incidents()
+    maintenance = status_service.maintenances([*_ACTIVE, *_UPCOMING])
     overall = page_status(
         [c.status for c in ctx.components],
         [i.impact for i in unresolved],
@@ -158,7 +120,7 @@ def components():
 @public_cached
 def incidents():
     ctx = _Context()
-    latest = _incidents(Incident.kind == IncidentKind.INCIDENT, limit=LATEST)
+    latest = status_service.latest(IncidentKind.INCIDENT, LATEST)
     return _json({"page": ctx.page(), "incidents": ctx.incidents(latest)})
 
 
@@ -166,7 +128,9 @@ def incidents():
 @public_cached
 def unresolved_incidents():
     ctx = _Context()
-    return _json({"page": ctx.page(), "incidents": ctx.incidents(_unresolved_incidents())})
+    return _json(
+        {"page": ctx.page(), "incidents": ctx.incidents(status_service.active_incidents())}
+    )
 
 
 @bp.route("/v2/incidents/<incident_id>.json")
@@ -175,11 +139,7 @@ def incident(incident_id: str):
     """One incident or maintenance by its id; anything but a known id is a JSON 404."""
     if not _INCIDENT_ID.fullmatch(incident_id) or int(incident_id) > _MAX_ID:
         abort(404, description="No such incident.")
-    found = db.session.scalar(
-        select(Incident).where(Incident.id == int(incident_id)).options(*_EAGER)
-    )
-    if found is None:
-        abort(404, description="No such incident.")
+    found = get_incident(int(incident_id))  # NotFound → the JSON 404
     ctx = _Context()
     return _json({"page": ctx.page(), "incident": ctx.incidents([found])[0]})
 
@@ -188,7 +148,7 @@ def incident(incident_id: str):
 @public_cached
 def scheduled_maintenances():
     ctx = _Context()
-    latest = _incidents(Incident.kind == IncidentKind.MAINTENANCE, limit=LATEST)
+    latest = status_service.latest(IncidentKind.MAINTENANCE, LATEST)
     return _json({"page": ctx.page(), "scheduled_maintenances": ctx.incidents(latest)})
 
 
@@ -196,7 +156,7 @@ def scheduled_maintenances():
 @public_cached
 def upcoming_maintenances():
     ctx = _Context()
-    items = _maintenance(_UPCOMING)
+    items = status_service.upcoming_maintenance()
     return _json({"page": ctx.page(), "scheduled_maintenances": ctx.incidents(items)})
 
 
@@ -204,5 +164,5 @@ def upcoming_maintenances():
 @public_cached
 def active_maintenances():
     ctx = _Context()
-    items = _maintenance(_ACTIVE)
+    items = status_service.active_maintenance()
     return _json({"page": ctx.page(), "scheduled_maintenances": ctx.incidents(items)})

@@ -33,7 +33,11 @@ _COMPONENT_INDICATOR = {
     ComponentStatus.MAJOR_OUTAGE: Impact.CRITICAL,
 }
 OPEN_STATUSES = [s for s in INCIDENT_STATUSES if s != IncidentStatus.RESOLVED]
-_UPDATES = selectinload(Incident.updates).selectinload(IncidentUpdate.changes)
+# One query per relationship, however many incidents: no N+1.
+_EAGER = (
+    selectinload(Incident.updates).selectinload(IncidentUpdate.changes),
+    selectinload(Incident.affected),
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ def active_incidents() -> list[Incident]:
             # ANALYZE statistics) walks ix_incident_kind_started over every past incident.
             .where(Incident.status.in_(OPEN_STATUSES))
             .order_by(Incident.started_at.desc(), Incident.id.desc())
-            .options(_UPDATES)
+            .options(*_EAGER)
         )
     )
 
@@ -85,7 +89,7 @@ def maintenances(statuses: list[IncidentStatus]) -> list[Incident]:
             select(Incident)
             .where(Incident.kind == IncidentKind.MAINTENANCE, Incident.status.in_(statuses))
             .order_by(Incident.scheduled_for, Incident.id)
-            .options(_UPDATES)
+            .options(*_EAGER)
         )
     )
 
@@ -129,7 +133,7 @@ def history(page: int, per_page: int = 20) -> HistoryPage:
             .order_by(Incident.started_at.desc(), Incident.id.desc())
             .offset((page - 1) * per_page)
             .limit(per_page)
-            .options(_UPDATES)
+            .options(*_EAGER)
         )
     )
     return HistoryPage(items=items, page=page, pages=pages, total=total)
@@ -142,7 +146,7 @@ def incidents_since(since: datetime) -> list[Incident]:
             select(Incident)
             .where(Incident.kind == IncidentKind.INCIDENT, Incident.started_at >= since)
             .order_by(Incident.started_at.desc(), Incident.id.desc())
-            .options(_UPDATES)
+            .options(*_EAGER)
         )
     )
 
@@ -191,5 +195,18 @@ def recently_completed_maintenance(limit: int) -> list[Incident]:
             .order_by(Incident.scheduled_until.desc(), Incident.id.desc())
             .limit(limit)
             .options(selectinload(Incident.affected))
+        )
+    )
+
+
+def latest(kind: IncidentKind, limit: int) -> list[Incident]:
+    """The `limit` most recently started incidents (or maintenance), newest first."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(Incident.kind == kind)
+            .order_by(Incident.started_at.desc(), Incident.id.desc())
+            .limit(limit)
+            .options(*_EAGER)
         )
     )
