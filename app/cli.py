@@ -8,10 +8,8 @@ import threading
 
 import click
 from flask import Flask, current_app
-from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import User
 from app.services import users
 from app.services.errors import ServiceError
 
@@ -28,13 +26,9 @@ def _fail(message: str):
     raise click.ClickException(message)
 
 
-def _users_exist() -> bool:
-    return (db.session.scalar(select(func.count(User.id))) or 0) > 0
-
-
 def _ensure_first_admin() -> None:
     """Create the first admin from HERALD_ADMIN_EMAIL/PASSWORD, or print a generated one."""
-    if _users_exist():
+    if users.any_users():
         return
     email = os.environ.get("HERALD_ADMIN_EMAIL", "admin@example.com")
     password = os.environ.get("HERALD_ADMIN_PASSWORD")

@@ -43,6 +43,10 @@ def check_password_strength(password: str | None) -> str:
     return password
 
 
+def any_users() -> bool:
+    return db.session.scalar(select(User.id).limit(1)) is not None
+
+
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
