@@ -44,6 +44,8 @@ _SECTIONS = {
     "group": "components",
     "user": "users",
     "settings": "settings",
+    "account": "account",
+    "audit": "audit",
 }
 
 

@@ -1,3 +1,12 @@
 """Loads every admin view module so their routes register on the blueprint."""
 
-from app.admin import auth, components, dashboard, incidents, maintenance, settings, users  # noqa: F401
+from app.admin import (  # noqa: F401
+    account,
+    auth,
+    components,
+    dashboard,
+    incidents,
+    maintenance,
+    settings,
+    users,
+)

@@ -162,6 +162,31 @@ def set_password(user: User, password: str, *, actor=None) -> User:
     return user
 
 
+def _password_matches(user: User, password: str | None) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@transactional
+def change_own_password(user: User, current: str | None, new: str | None) -> User:
+    """`user` changes their own password, proving it with the current one.
+
+    Ends every other session of theirs (the session token rotates); the caller
+    logs the current browser in again on the new token.
+    """
+    if not _password_matches(user, current):
+        raise Invalid("The current password is not correct.", "current_password")
+    new = check_password_strength(new)
+    if new == current:
+        raise Invalid("The new password must differ from the current one.", "password")
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    audit.record(user, "user.password", "user", user.id)
+    return user
+
+
 @transactional
 def delete_user(user: User, *, actor=None) -> None:
     if actor is not None and getattr(actor, "id", None) == user.id:
