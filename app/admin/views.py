@@ -2,6 +2,7 @@
 
 from app.admin import (  # noqa: F401
     account,
+    audit,
     auth,
     components,
     dashboard,
