@@ -94,6 +94,8 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-maintenance-new", "/admin/maintenance/new", True),
         ("admin-users", "/admin/users", True),
         ("admin-settings", "/admin/settings", True),
+        ("admin-account", "/admin/account", True),
+        ("admin-audit", "/admin/audit", True),
     ]
 
 

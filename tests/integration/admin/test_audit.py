@@ -74,7 +74,7 @@ def test_a_deleted_target_is_named_but_not_linked(as_admin, make_component):
     kept = make_component("Website")
     components.delete_component(gone, actor="test")
     html = _text(as_admin.get("/admin/audit?action=component"))
-    assert f"component #{gone.id}" in html
+    assert f"Component #{gone.id}" in html
     assert f'href="/admin/components/{gone.id}/edit"' not in html
     assert f'href="/admin/components/{kept.id}/edit"' in html
 
