@@ -139,9 +139,7 @@ def test_moving_a_component_swaps_it_with_its_neighbour(app, make_component):
     assert [x.name for x in components.list_components()] == ["A", "C", "B"]
 
 
-def test_moving_a_grouped_component_passes_over_components_outside_its_group(
-    app, make_component
-):
+def test_moving_a_grouped_component_passes_over_components_outside_its_group(app, make_component):
     """In a group, does "move up" swap with the group's previous component, not a stranger?"""
     group = components.create_group(name="Core")
     make_component("API", group_id=group.id)
