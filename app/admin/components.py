@@ -127,16 +127,26 @@ def component_move(component_id: int):
 @bp.route("/components/<int:component_id>/delete", methods=["GET", "POST"])
 def component_delete(component_id: int):
     component = service.get_component(component_id)
+    return _confirm_delete(
+        "component",
+        component.name,
+        lambda: service.delete_component(component, actor=_actor()),
+        done=f"Component “{component.name}” deleted.",
+    )
+
+
+def _confirm_delete(what: str, name: str, delete, *, done: str, members=()):
+    """GET asks for confirmation; POST deletes, says so, and returns to the list."""
     if request.method == "POST":
-        name = component.name
-        service.delete_component(component, actor=_actor())
-        flash(f"Component “{name}” deleted.", "success")
+        delete()
+        flash(done, "success")
         return redirect(url_for("admin.components"))
     return render_template(
         "admin/components/delete.html",
-        what="component",
-        name=component.name,
-        action=url_for("admin.component_delete", component_id=component.id),
+        what=what,
+        name=name,
+        members=list(members),
+        action=request.path,
     )
 
 
@@ -191,15 +201,10 @@ def group_move(group_id: int):
 @bp.route("/groups/<int:group_id>/delete", methods=["GET", "POST"])
 def group_delete(group_id: int):
     group = service.get_group(group_id)
-    if request.method == "POST":
-        name = group.name
-        service.delete_group(group, actor=_actor())
-        flash(f"Group “{name}” deleted; its components are now ungrouped.", "success")
-        return redirect(url_for("admin.components"))
-    return render_template(
-        "admin/components/delete.html",
-        what="group",
-        name=group.name,
+    return _confirm_delete(
+        "group",
+        group.name,
+        lambda: service.delete_group(group, actor=_actor()),
+        done=f"Group “{group.name}” deleted; its components are now ungrouped.",
         members=[c.name for c in group.components],
-        action=url_for("admin.group_delete", group_id=group.id),
     )
