@@ -100,6 +100,7 @@ class EditIncidentForm(_Form):
 
 class UpdateForm(_Form):
     status = _choice("Status", INCIDENT_STATUS_CHOICES)
+    impact = _choice("Impact", IMPACT_CHOICES)
     message = _text("Message", MAX_MESSAGE, area=True)
     restore_components = BooleanField("Return affected components to operational", default=True)
     reopen = BooleanField("Reopen the incident", default=False)

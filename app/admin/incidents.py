@@ -116,7 +116,8 @@ def incident(incident_id: int):
     incident = service.get_incident(incident_id)
     if incident.is_maintenance:
         return redirect(url_for("admin.maintenance", maintenance_id=incident.id))
-    return _incident_page(incident, UpdateForm(data={"status": incident.status}), {})
+    form = UpdateForm(data={"status": incident.status, "impact": incident.impact})
+    return _incident_page(incident, form, {})
 
 
 def _incident_page(incident, form, chosen):
@@ -141,6 +142,7 @@ def incident_update(incident_id: int):
     try:
         known = [c.id for c in component_service.list_components()]
         chosen = component_statuses(request.form, known)
+        impact = _new_impact(incident, form.impact.data)
         if valid:
             service.post_update(
                 incident,
@@ -149,6 +151,7 @@ def incident_update(incident_id: int):
                 components=chosen,
                 restore_components=form.restore_components.data,
                 reopen=form.reopen.data,
+                impact=impact,
                 actor=_actor(),
             )
             flash(f"Update posted: {incident.status_enum.label}.", "success")
@@ -158,6 +161,18 @@ def incident_update(incident_id: int):
         incident = _incident(incident_id)
         return _incident_page(incident, form, chosen), failure_status(exc)
     return _incident_page(incident, form, chosen), 400
+
+
+def _new_impact(incident: Incident, value: str | None) -> str | None:
+    """The impact to set with an update, or None when it stays as it is.
+
+    Only a real change is passed on, so the update's audit event names an impact
+    only when the manager changed it. A form without the field keeps the impact.
+    """
+    if value is None:
+        return None
+    impact = service.parse_impact(value)
+    return None if impact == incident.impact else impact.value
 
 
 @bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])

@@ -222,7 +222,8 @@ def post_update(
     _affect(incident, changes)
     update = add_update(incident, status, message, changes, actor=actor, at=now)
     bump_version()
-    audit.record(actor, "incident.update", "incident", incident.id, status=status)
+    changed = {"impact": incident.impact} if impact is not None else {}
+    audit.record(actor, "incident.update", "incident", incident.id, status=status, **changed)
     return update
 
 

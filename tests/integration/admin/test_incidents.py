@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Component, Incident, IncidentUpdate, utcnow
+from app.models import AuditEvent, Component, Incident, IncidentUpdate, utcnow
 from app.services import incidents
 
 
@@ -387,3 +387,59 @@ def test_the_list_is_paginated(as_manager):
     second = as_manager.get("/admin/incidents?page=2").get_data(as_text=True)
     assert "Incident number 00" in second
     assert "Incident number 20" not in second
+
+
+def test_an_update_can_change_the_impact(as_manager, make_component, client):
+    """Does posting “Identified” with impact Critical raise the incident, and the banner?"""
+    api = make_component("API")
+    _open(as_manager, api, **{f"component-{api.id}": ""})
+    incident = _incident()
+    page = as_manager.get(f"/admin/incidents/{incident.id}").get_data(as_text=True)
+    assert '<option selected value="major">' in page  # the current impact, preselected
+    response = as_manager.post(
+        f"/admin/incidents/{incident.id}/updates",
+        data={"status": "identified", "impact": "critical", "message": "Worse than we thought."},
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Incident, incident.id).impact == "critical"
+    assert "Major System Outage" in client.get("/").get_data(as_text=True)
+    details = db.session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "incident.update")
+    ).all()
+    assert details == [{"status": "identified", "impact": "critical"}]
+
+
+def test_an_update_keeping_the_impact_does_not_record_it(as_manager, make_component):
+    """Does an update that leaves the impact as it was keep it out of the audit event?"""
+    api = make_component("API")
+    _open(as_manager, api)
+    incident = _incident()
+    response = as_manager.post(
+        f"/admin/incidents/{incident.id}/updates",
+        data={"status": "identified", "impact": "major", "message": "Found it."},
+    )
+    assert response.status_code == 302
+    details = db.session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "incident.update")
+    ).all()
+    assert details == [{"status": "identified"}]
+
+
+def test_an_unknown_impact_on_an_update_is_refused(as_manager, make_component):
+    """Is a made-up impact refused with a message, the form kept, and no update written?"""
+    api = make_component("API")
+    _open(as_manager, api)
+    incident = _incident()
+    response = as_manager.post(
+        f"/admin/incidents/{incident.id}/updates",
+        data={"status": "identified", "impact": "apocalyptic", "message": "Found it."},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Impact must be one of: none, minor, major, critical." in page
+    assert "Found it." in page  # what was typed is kept
+    assert _count(IncidentUpdate) == 1
+    db.session.expire_all()
+    incident = db.session.get(Incident, incident.id)
+    assert (incident.status, incident.impact) == ("investigating", "major")
