@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.admin import bp
@@ -15,6 +15,7 @@ from app.admin.incident_forms import (
     component_ids,
     failure_status,
     local_input_value,
+    page_number,
     parse_local_datetime,
 )
 from app.models import Incident
@@ -22,10 +23,10 @@ from app.services import components as component_service
 from app.services import incidents as incident_service
 from app.services import maintenance as service
 from app.services import status as status_service
-from app.services.errors import NotFound, ServiceError
+from app.services.errors import Invalid, NotFound, ServiceError
 from app.templating import page_zone
 
-COMPLETED_SHOWN = 20
+COMPLETED_PER_PAGE = 20
 # The services name the window's end `scheduled_until`; the form calls it `ends`.
 _FIELDS = {"scheduled_until": "ends", "start": "starts", "end": "ends"}
 
@@ -43,12 +44,20 @@ def _maintenance(maintenance_id: int) -> Incident:
 
 @bp.get("/maintenance")
 def maintenance_list():
+    """In progress and upcoming on the first page; `?page=` pages through the completed."""
+    try:
+        page = page_number(request.args.get("page"))
+    except Invalid as exc:
+        abort(400, exc.message)
+    completed = status_service.completed_maintenance(page, COMPLETED_PER_PAGE)
+    if page > completed.pages:
+        abort(404, f"There is no page {page}; the last page is {completed.pages}.")
+    first = page == 1
     return render_template(
         "admin/maintenance/list.html",
-        in_progress=status_service.active_maintenance(),
-        upcoming=status_service.upcoming_maintenance(),
-        completed=status_service.recently_completed_maintenance(COMPLETED_SHOWN),
-        shown=COMPLETED_SHOWN,
+        in_progress=status_service.active_maintenance() if first else [],
+        upcoming=status_service.upcoming_maintenance() if first else [],
+        completed=completed,
     )
 
 

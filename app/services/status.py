@@ -183,19 +183,24 @@ def incident_list(page: int, per_page: int = 20) -> HistoryPage:
     )
 
 
-def recently_completed_maintenance(limit: int) -> list[Incident]:
-    """The latest completed maintenance windows, most recent end first."""
-    return list(
-        db.session.scalars(
-            select(Incident)
-            .where(
-                Incident.kind == IncidentKind.MAINTENANCE,
-                Incident.status == IncidentStatus.COMPLETED,
-            )
-            .order_by(Incident.scheduled_until.desc(), Incident.id.desc())
-            .limit(limit)
-            .options(selectinload(Incident.affected))
-        )
+def completed_maintenance(page: int, per_page: int = 20) -> HistoryPage:
+    """Completed maintenance windows for the managers' list, most recent end first.
+
+    `page` must be ≥ 1 (checked by views); beyond the end gives an empty `items`,
+    so callers check `pages`.
+    """
+    windows = select(Incident).where(
+        Incident.kind == IncidentKind.MAINTENANCE, Incident.status == IncidentStatus.COMPLETED
+    )
+    total = db.session.scalar(select(func.count()).select_from(windows.subquery())) or 0
+    items = db.session.scalars(
+        windows.order_by(Incident.scheduled_until.desc(), Incident.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+        .options(selectinload(Incident.affected))
+    ).all()
+    return HistoryPage(
+        items=list(items), page=page, pages=max(1, -(-total // per_page)), total=total
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, text
@@ -185,3 +186,56 @@ def test_maintenance_text_is_edited_and_a_mistake_deleted(as_manager, make_compo
     response = as_manager.post(f"/admin/incidents/{item.id}/delete")
     assert response.headers["Location"].endswith("/admin/maintenance")
     assert _count() == 0
+
+
+def _completed_windows(count: int) -> None:
+    """`count` past windows, "Window 01" ending most recently, each a day before the last."""
+    now = utcnow()
+    for n in range(1, count + 1):
+        ends = now - timedelta(days=n)
+        maintenance.schedule_maintenance(
+            name=f"Window {n:02d}",
+            message="Planned.",
+            scheduled_for=ends - timedelta(hours=1),
+            scheduled_until=ends,
+            now=ends - timedelta(days=30),
+        )
+    maintenance.tick(now=now)
+
+
+def _completed_names(page: str) -> list[str]:
+    completed = page[page.index('id="completed-heading"') :]
+    return re.findall(r"Window \d\d", completed)
+
+
+def test_completed_maintenance_is_paginated_newest_end_first(as_manager):
+    """With 25 completed windows, does page 1 show the 20 that ended last and page 2 the rest?"""
+    _completed_windows(25)
+    first = as_manager.get("/admin/maintenance")
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert _completed_names(page) == [f"Window {n:02d}" for n in range(1, 21)]
+    assert "Page 1 of 2" in page
+    assert 'href="/admin/maintenance?page=2"' in page
+    assert "Upcoming" in page
+
+    second = as_manager.get("/admin/maintenance?page=2")
+    assert second.status_code == 200
+    page = second.get_data(as_text=True)
+    assert _completed_names(page) == [f"Window {n:02d}" for n in range(21, 26)]
+    assert "Page 2 of 2" in page
+    assert 'href="/admin/maintenance?page=1"' in page
+    assert "?page=3" not in page
+
+
+def test_a_bad_or_missing_page_of_completed_maintenance_is_refused(as_manager):
+    """Is a page number that is not a whole number refused, and one past the end not found?"""
+    _completed_windows(3)
+    for bad in ("0", "-1", "two", "1.5", ""):
+        response = as_manager.get(f"/admin/maintenance?page={bad}")
+        assert response.status_code == 400, bad
+        assert "The page number must be a whole number from 1." in response.get_data(as_text=True)
+    response = as_manager.get("/admin/maintenance?page=2")
+    assert response.status_code == 404
+    assert "the last page is 1" in response.get_data(as_text=True)
+    assert "Page 1 of" not in as_manager.get("/admin/maintenance").get_data(as_text=True)
