@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from app.admin import bp
 from app.admin.incident_forms import (
-    BackfillForm,
     EditIncidentForm,
     EditUpdateForm,
     IncidentForm,
@@ -17,18 +16,14 @@ from app.admin.incident_forms import (
     component_statuses,
     failure_status,
     page_number,
-    parse_local_datetime,
 )
 from app.models import Incident
-from app.services import backfill
 from app.services import components as component_service
 from app.services import incidents as service
 from app.services import status as status_service
 from app.services.errors import Invalid, ServiceError
-from app.templating import page_zone
 
 PER_PAGE = 20
-BACKFILL_DEFAULTS = ["investigating", "identified", "monitoring", "resolved", "resolved"]
 
 
 def _actor():
@@ -97,18 +92,9 @@ def _new_page(form, chosen):
     return render_template(
         "admin/incidents/new.html",
         form=form,
-        groups=_grouped(component_service.list_components()),
+        groups=component_service.grouped(component_service.list_components()),
         chosen=chosen,
     )
-
-
-def _grouped(components):
-    """Components as (group name or None, [components]) in page order, ungrouped last."""
-    groups = {g.id: (g.name, []) for g in component_service.list_groups()}
-    ungrouped = []
-    for component in components:
-        groups.get(component.group_id, (None, ungrouped))[1].append(component)
-    return [g for g in groups.values() if g[1]] + ([(None, ungrouped)] if ungrouped else [])
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -231,54 +217,6 @@ def _update_page(incident_id, update_id, form, back):
         update=update,
         form=form,
         back=back,
-    )
-
-
-@bp.route("/incidents/backfill", methods=["GET", "POST"])
-def incident_backfill():
-    form = BackfillForm()
-    components = component_service.list_components()
-    chosen = {}
-    if not form.is_submitted():
-        for row, status in zip(form.updates, BACKFILL_DEFAULTS, strict=False):
-            row.status.data = status
-        return _backfill_page(form, components, chosen)
-    valid = form.validate()
-    try:
-        chosen = component_statuses(request.form, [c.id for c in components])
-        zone = page_zone()
-        past = [
-            backfill.PastUpdate(
-                status=row.status.data,
-                message=row.message.data or "",
-                at=parse_local_datetime(row.at.data, zone, f"time of update {index}"),
-            )
-            for index, row in enumerate(form.updates, start=1)
-            if not row.is_empty
-        ]
-        if valid:
-            incident = backfill.backfill_incident(
-                name=form.title.data,
-                impact=form.impact.data,
-                updates=past,
-                components=chosen,
-                actor=_actor(),
-            )
-            flash("Past incident recorded.", "success")
-            return redirect(url_for("admin.incident", incident_id=incident.id))
-    except ServiceError as exc:
-        add_error(form, exc.message, None)
-        return _backfill_page(form, components, chosen), failure_status(exc)
-    return _backfill_page(form, components, chosen), 400
-
-
-def _backfill_page(form, components, chosen):
-    return render_template(
-        "admin/incidents/backfill.html",
-        form=form,
-        groups=_grouped(components),
-        chosen=chosen,
-        zone=page_zone().key,
     )
 
 

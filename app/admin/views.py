@@ -4,6 +4,7 @@ from app.admin import (  # noqa: F401
     account,
     audit,
     auth,
+    backfill,
     components,
     dashboard,
     incidents,

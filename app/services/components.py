@@ -26,6 +26,15 @@ def list_groups() -> list[ComponentGroup]:
     )
 
 
+def grouped(components: list[Component]) -> list[tuple[str | None, list[Component]]]:
+    """Components as (group name or None, [components]) in page order, ungrouped last."""
+    groups = {g.id: (g.name, []) for g in list_groups()}
+    ungrouped: list[Component] = []
+    for component in components:
+        groups.get(component.group_id, (None, ungrouped))[1].append(component)
+    return [g for g in groups.values() if g[1]] + ([(None, ungrouped)] if ungrouped else [])
+
+
 def get_component(component_id: int) -> Component:
     component = db.session.get(Component, component_id)
     if component is None:
