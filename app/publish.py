@@ -21,7 +21,6 @@ import contextvars
 import ctypes
 import ctypes.util
 import gzip
-import logging
 import os
 import re
 import shutil
@@ -39,8 +38,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.cache import read_generation
 from app.extensions import db
 from app.models import Component, Incident
-
-log = logging.getLogger("herald.publish")
 
 MARKER = ".herald-mirror"
 BLUEPRINTS = ("public", "api")
@@ -250,7 +247,7 @@ def _exchange(first: Path, second: Path) -> bool:
     return code == 0
 
 
-def _report(result: Result, echo: Callable[[str], None]) -> None:
+def report(result: Result, echo: Callable[[str], None]) -> None:
     echo(f"Published {result.files} files to {result.directory} in {result.seconds:.1f} s.")
     if result.skipped:
         echo(f"  {len(result.skipped)} URLs answered 404 and were left out.")
@@ -266,7 +263,7 @@ def publish_command(directory: Path | None) -> None:
     """Write the public side as static files into DIRECTORY (default: HERALD_PUBLISH_DIR)."""
     directory = directory or _configured_directory()
     result = publish(current_app._get_current_object(), directory, progress=True)
-    _report(result, click.echo)
+    report(result, click.echo)
     click.echo("Serve it with bench/nginx-mirror.conf (see bench/README.md).")
 
 
@@ -275,43 +272,3 @@ def _configured_directory() -> Path:
     if not configured:
         raise PublishError("Give a directory (flask publish DIR) or set HERALD_PUBLISH_DIR.")
     return Path(configured)
-
-
-class MirrorWatcher:
-    """Re-publishes when the page version moved (and hourly, for clock-driven content)."""
-
-    REFRESH_SECONDS = 3600
-    RETRY_SECONDS = 60
-
-    def __init__(self, app: Flask, directory: str | Path):
-        self.app = app
-        self.directory = Path(directory)
-        self.published: str | None = None
-        self.published_at = 0.0
-        self.retry_at = 0.0
-
-    def check(self) -> Result | None:
-        """Publish if the version moved; after a failure, wait a minute before retrying."""
-        if time.monotonic() < self.retry_at:
-            return None
-        try:
-            return self._publish_if_stale()
-        except Exception:
-            self.retry_at = time.monotonic() + self.RETRY_SECONDS
-            raise
-
-    def _publish_if_stale(self) -> Result | None:
-        with self.app.app_context():
-            try:
-                generation = read_generation()
-            finally:
-                db.session.remove()
-        stale = time.monotonic() - self.published_at > self.REFRESH_SECONDS
-        if generation == self.published and not stale:
-            return None
-        result = publish(self.app, self.directory)
-        # The generation read before publishing: a change landing meanwhile
-        # moves it again and is published on the next check.
-        self.published, self.published_at = generation, time.monotonic()
-        _report(result, log.info)
-        return result

@@ -54,7 +54,7 @@ def _mirror_watcher(app: Flask):
     """Re-publishes the static mirror after every change when HERALD_PUBLISH_DIR is set."""
     if not app.config.get("PUBLISH_DIR"):
         return None
-    from app.publish import MirrorWatcher
+    from app.delivery.mirror import MirrorWatcher
 
     return MirrorWatcher(app, app.config["PUBLISH_DIR"])
 

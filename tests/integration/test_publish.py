@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from app.cache import version as cache_version
+from app.delivery.mirror import MirrorWatcher
 from app.extensions import db
 from app.public import pages
-from app.publish import MARKER, MirrorWatcher, PublishError, file_for, plan, publish
+from app.publish import MARKER, PublishError, file_for, plan, publish
 from app.services import components, incidents
 
 
