@@ -39,8 +39,13 @@ _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(17)
 )
 _UNSHOWABLE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
-# What clean_block changes: unshowables and CR. A text without any is returned as is.
-_TO_CLEAN = re.compile(f"[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff{_NONCHARACTERS}]")
+# Everything clean_block may change (CR and the unshowables) and a little more: all code
+# points from U+1FFFE up, as one range. Seven ranges scan several times faster than the
+# exact class with its 34 single noncharacters, and most text holds none of them, so
+# it is returned as is after one quick search.
+_MAY_NEED_CLEANING = re.compile(
+    "[\r\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff\U0001fffe-\U0010ffff]"
+)
 # ECMA-48 sequences as terminals write them, starting with ESC: CSI (colours, cursor
 # moves), the string commands OSC/DCS/SOS/PM/APC up to their terminator (window
 # titles, hyperlinks; never past a line end, so an unterminated one cannot swallow
@@ -111,7 +116,7 @@ def clean_line(text: str) -> str:
 def clean_block(text: str) -> str:
     """`text` for a multi-line field: LF line endings, terminal escape sequences and
     every other unshowable character removed. Never refuses."""
-    if _TO_CLEAN.search(text) is None:
+    if _MAY_NEED_CLEANING.search(text) is None:
         return text
     text = _ESCAPE_SEQUENCE.sub("", text)
     text = _LINE_BREAKS.sub("\n", text)
