@@ -73,7 +73,8 @@ class UnshowableText(ValueError):
 
     def message(self, field_label: str) -> str:
         """A sentence for the person who typed it, e.g. for `Title`."""
-        where = f" after “{_visible(self.before)}”" if _visible(self.before) else " at the start"
+        before = _visible(self.before)
+        where = f" after “{before}”" if before else " at the start"
         if self.char in "\r\n":
             return f"{field_label} contains a line break{where}; it must fit on one line."
         return (
