@@ -14,6 +14,7 @@ from app.models import ComponentStatus
 from app.public import bp
 from app.services.components import get_component_by_code
 from app.services.status import active_incidents, active_maintenance, current_page_status
+from app.text import for_output
 
 # Only this card may be framed by any site; every other page keeps 'self'.
 FRAME_CSP = (
@@ -148,6 +149,8 @@ def _label(default: str) -> str:
 
 
 def render_badge(label: str, message: str, colour: str) -> Response:
+    # A component name stored with a control character must not make the SVG malformed.
+    label, message = for_output(label, one_line=True), for_output(message, one_line=True)
     parts = badge_parts(label, message, colour)
     svg = render_template(
         "embed/badge.svg",

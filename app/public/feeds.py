@@ -1,7 +1,9 @@
 """Atom and RSS history feeds, per page and per component, and the maintenance calendar.
 
 Ids are tag URIs built from database keys, so a feed reader keeps one entry
-per incident however often it is updated or renamed.
+per incident however often it is updated or renamed. Every stored text passes
+through `for_output` as it is written: a row holding a control character (from
+an older version, or raw SQL) must not make a feed or the calendar fail.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from app.public import bp
 from app.services.components import get_component_by_code
 from app.services.feeds import calendar_maintenance, recent_events
 from app.templating import page_settings, status_label
+from app.text import for_output
 
 TAG_YEAR = 2026
 ATOM = "application/atom+xml"
@@ -83,9 +86,9 @@ def build_feed(events: list[Incident], *, feed_id: str, title: str, subtitle: st
     page = page_settings()
     feed = FeedGenerator()
     feed.id(tag_uri(feed_id))
-    feed.title(title)
-    feed.subtitle(subtitle)
-    feed.author({"name": page.name, "uri": site_url()})
+    feed.title(for_output(title, one_line=True))
+    feed.subtitle(for_output(subtitle, one_line=True))
+    feed.author({"name": for_output(page.name, one_line=True), "uri": site_url()})
     feed.link(href=site_url() + request.path, rel="self")
     # RSS keeps only the last link given: the page, not the feed itself.
     feed.link(href=site_url(), rel="alternate", type="text/html")
@@ -96,14 +99,14 @@ def build_feed(events: list[Incident], *, feed_id: str, title: str, subtitle: st
         entry = feed.add_entry(order="append")
         entry.id(tag_uri(f"{incident.kind}-{incident.id}"))
         entry.guid(tag_uri(f"{incident.kind}-{incident.id}"), permalink=False)
-        entry.title(incident.name)
+        entry.title(for_output(incident.name, one_line=True))
         entry.link(href=incident_url(incident), rel="alternate", type="text/html")
         entry.published(incident.created_at)
         entry.updated(incident.updated_at)
-        entry.author({"name": page.name})
+        entry.author({"name": for_output(page.name, one_line=True)})
         # RSS readers treat <description> as HTML: the summary goes in as escaped text.
-        entry.description(str(escape(entry_summary(incident))))
-        entry.content(entry_html(incident), type="html")
+        entry.description(str(escape(for_output(entry_summary(incident)))))
+        entry.content(for_output(entry_html(incident)), type="html")
     return feed
 
 
@@ -184,8 +187,8 @@ def maintenance_event(maintenance: Incident) -> Event:
     starts = maintenance.scheduled_for or maintenance.started_at
     event.add("dtstart", starts)
     event.add("dtend", maintenance.scheduled_until or maintenance.resolved_at or starts)
-    event.add("summary", maintenance.name)
-    event.add("description", calendar_description(maintenance))
+    event.add("summary", for_output(maintenance.name, one_line=True))
+    event.add("description", for_output(calendar_description(maintenance)))
     event.add("url", incident_url(maintenance))
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT")
@@ -199,7 +202,7 @@ def maintenance_ics():
     calendar.add("prodid", "-//Herald//Maintenance calendar//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{page_settings().name} maintenance")
+    calendar.add("x-wr-calname", for_output(f"{page_settings().name} maintenance", one_line=True))
     for maintenance in calendar_maintenance(utcnow()):
         calendar.add_component(maintenance_event(maintenance))
     response = Response(calendar.to_ical(), mimetype="text/calendar")

@@ -102,7 +102,9 @@ def backfill_incident(
         status = parse_incident_status(past.status)
         if previous is not None:
             check_transition(previous[0], status, reopen=False)
-        message = validate.text(past.message, f"message of update {index}", max_len=MAX_MESSAGE)
+        message = validate.text(
+            past.message, f"message of update {index}", max_len=MAX_MESSAGE, multiline=True
+        )
         previous = (status, message, at)
         steps.append(previous)
     if steps[-1][0] != IncidentStatus.RESOLVED:

@@ -119,7 +119,9 @@ def create_component(
     """Add a component at the end of the list, with its first status period."""
     now = now or utcnow()
     name = validate.text(name, "name", max_len=100)
-    description = validate.text(description, "description", max_len=2000, required=False)
+    description = validate.text(
+        description, "description", max_len=2000, required=False, multiline=True
+    )
     status = parse_status(status)
     _unique_name(Component, name, None, "component")
     group = get_group(group_id) if group_id else None
@@ -156,7 +158,9 @@ def update_component(
 ) -> Component:
     """Edit a component's name, description, group and visibility."""
     name = validate.text(name, "name", max_len=100)
-    description = validate.text(description, "description", max_len=2000, required=False)
+    description = validate.text(
+        description, "description", max_len=2000, required=False, multiline=True
+    )
     _unique_name(Component, name, component.id, "component")
     component.group = get_group(group_id) if group_id else None
     component.name = name
@@ -236,7 +240,9 @@ def _move(items: list, item, direction: int) -> None:
 @transactional
 def create_group(*, name: str, description: str | None = None, actor=None) -> ComponentGroup:
     name = validate.text(name, "name", max_len=100)
-    description = validate.text(description, "description", max_len=2000, required=False)
+    description = validate.text(
+        description, "description", max_len=2000, required=False, multiline=True
+    )
     _unique_name(ComponentGroup, name, None, "group")
     group = ComponentGroup(
         name=name, description=description, position=_next_position(ComponentGroup)
@@ -251,7 +257,9 @@ def create_group(*, name: str, description: str | None = None, actor=None) -> Co
 @transactional
 def update_group(group: ComponentGroup, *, name: str, description: str | None, actor=None):
     name = validate.text(name, "name", max_len=100)
-    description = validate.text(description, "description", max_len=2000, required=False)
+    description = validate.text(
+        description, "description", max_len=2000, required=False, multiline=True
+    )
     _unique_name(ComponentGroup, name, group.id, "group")
     group.name = name
     group.description = description

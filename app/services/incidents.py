@@ -160,7 +160,7 @@ def open_incident(
     now = now or utcnow()
     name = validate.text(name, "title", max_len=200)
     impact = parse_impact(impact)
-    message = validate.text(message, "message", max_len=MAX_MESSAGE)
+    message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     status = parse_incident_status(status)
     changes = _components(components or {})
     incident = Incident(
@@ -212,7 +212,7 @@ def post_update(
         raise Invalid("Use a maintenance update for scheduled maintenance.")
     now = now or utcnow()
     status = parse_incident_status(status)
-    message = validate.text(message, "message", max_len=MAX_MESSAGE)
+    message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     check_transition(incident.status_enum, status, reopen=reopen)
     changes = _components(components or {})
     if status == IncidentStatus.RESOLVED and restore_components:
@@ -242,7 +242,7 @@ def edit_incident(incident: Incident, *, name: str, impact: str, actor=None) -> 
 @transactional
 def edit_update(update: IncidentUpdate, *, body: str, actor=None) -> IncidentUpdate:
     """Change an update's text, keeping the previous text as a revision."""
-    body = validate.text(body, "message", max_len=MAX_MESSAGE)
+    body = validate.text(body, "message", max_len=MAX_MESSAGE, multiline=True)
     if body == update.body:
         return update
     now = utcnow()
@@ -264,7 +264,7 @@ def save_postmortem(incident: Incident, *, body: str, publish: bool, actor=None)
         raise Invalid("Postmortems are written for incidents, not maintenance.")
     if incident.status_enum != IncidentStatus.RESOLVED:
         raise Invalid("Resolve the incident before writing its postmortem.")
-    body = validate.text(body, "postmortem", max_len=MAX_POSTMORTEM)
+    body = validate.text(body, "postmortem", max_len=MAX_POSTMORTEM, multiline=True)
     now = utcnow()
     incident.postmortem_body = body
     incident.postmortem_updated_at = now

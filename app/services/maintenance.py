@@ -54,7 +54,7 @@ def schedule_maintenance(
     """Plan a maintenance window; `tick` starts and completes it on time."""
     now = now or utcnow()
     name = validate.text(name, "title", max_len=200)
-    message = validate.text(message, "message", max_len=MAX_MESSAGE)
+    message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     starts, ends = _window(scheduled_for, scheduled_until)
     components = [get_component(int(cid)) for cid in component_ids]
     maintenance = Incident(
@@ -136,7 +136,7 @@ def post_maintenance_update(
         allowed = ", ".join(s.value for s in MAINTENANCE_STATUSES)
         raise Invalid(f"Status must be one of: {allowed}.", "status")
     status = IncidentStatus(status)
-    message = validate.text(message, "message", max_len=MAX_MESSAGE)
+    message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     current = maintenance.status_enum
     if _ORDER[status] < _ORDER[current]:
         raise Invalid(f"Maintenance cannot go back from “{current.label}” to “{status.label}”.")

@@ -14,6 +14,7 @@ from app.models.user import new_session_token
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
 from app.services.tx import transactional
+from app.text import find_unshowable
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile
 # (t=3, m=64 MiB, p=4), above OWASP's minimum.
@@ -29,7 +30,7 @@ def hash_password(password: str) -> str:
 
 def normalise_email(email: str | None) -> str:
     email = (email or "").strip().lower()
-    if not _EMAIL.match(email):
+    if not _EMAIL.match(email) or find_unshowable(email) is not None:
         raise Invalid("Enter a valid email address.", "email")
     return email
 

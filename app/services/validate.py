@@ -7,6 +7,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from app.services.errors import Invalid
+from app.text import UnshowableText, clean_block, clean_line
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -16,17 +17,24 @@ def _label(field: str) -> str:
     return field[:1].upper() + field[1:]
 
 
-def text(value: str | None, field: str, *, max_len: int, required: bool = True) -> str | None:
-    """Strip `value`; refuse it when required and empty, or longer than `max_len`."""
+def text(
+    value: str | None, field: str, *, max_len: int, required: bool = True, multiline: bool = False
+) -> str | None:
+    """`value` cleaned by the text rule (app/text.py) and stripped; refused when required
+    and empty, longer than `max_len`, or, unless `multiline`, holding a line break or an
+    unshowable character."""
+    # Stripped first: a line break or tab around a one-line value is no reason to refuse it.
     value = (value or "").strip()
+    try:
+        value = (clean_block(value) if multiline else clean_line(value)).strip()
+    except UnshowableText as exc:
+        raise Invalid(exc.message(_label(field)), field) from exc
     if not value:
         if required:
             raise Invalid(f"{_label(field)} is required.", field)
         return None
     if len(value) > max_len:
         raise Invalid(f"{_label(field)} is too long (at most {max_len} characters).", field)
-    if "\x00" in value:
-        raise Invalid(f"{_label(field)} contains a NUL character.", field)
     return value
 
 
