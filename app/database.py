@@ -1,22 +1,40 @@
-"""Engine settings per database: SQLite in WAL mode with a busy timeout."""
+"""Engine settings per database: SQLite in WAL mode, and how write transactions begin.
+
+Writes wait for locks rather than fail, for at most `DATABASE_LOCK_TIMEOUT_MS`
+(10 s by default): SQLite's busy timeout, PostgreSQL's `lock_timeout`. A wait that
+runs out raises an error `services.tx` retries, then answers "busy".
+
+On SQLite, SQLAlchemy rather than pysqlite begins transactions (the recipe in
+SQLAlchemy's SQLite dialect docs, "Enabling Non-Legacy SQLite Transactional
+Modes"): pysqlite's own BEGIN is deferred, so two writers could both read, then
+one fail to upgrade its lock ("database is locked", which no busy timeout cures).
+A write transaction (`services.tx` asks for one with the `WRITE_TRANSACTION`
+execution option) begins `BEGIN IMMEDIATE`, taking the write lock before its first
+read; a plain read stays a deferred `BEGIN`, so readers never wait for writers.
+"""
 
 from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 10_000
+WRITE_TRANSACTION = "herald_write_transaction"
 
 
 def configure(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    timeout_ms = int(app.config.get("DATABASE_LOCK_TIMEOUT_MS", BUSY_TIMEOUT_MS))
+    connect_args = options.setdefault("connect_args", {})
     if uri.startswith("sqlite"):
-        options.setdefault("connect_args", {"timeout": BUSY_TIMEOUT_MS / 1000})
+        connect_args.setdefault("timeout", timeout_ms / 1000)
         _ensure_sqlite_folder(uri)
     else:
         options.setdefault("pool_pre_ping", True)
+        if uri.startswith("postgresql"):
+            connect_args.setdefault("options", f"-c lock_timeout={timeout_ms}")
 
 
 def _ensure_sqlite_folder(uri: str) -> None:
@@ -27,15 +45,26 @@ def _ensure_sqlite_folder(uri: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _is_pysqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    """WAL lets readers run beside the writer; busy_timeout makes writers wait, not fail."""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
+    """WAL lets readers run beside the writer; `_sqlite_begin` begins every transaction."""
+    if not _is_pysqlite(dbapi_connection):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite" or connection.dialect.driver != "pysqlite":
+        return
+    write = connection.get_execution_options().get(WRITE_TRANSACTION)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

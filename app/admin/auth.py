@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
@@ -14,12 +16,11 @@ from app.extensions import limiter
 from app.services import users
 
 LOGIN_FAILED = "Incorrect email or password."
-THROTTLED = (
-    "Too many failed log-in attempts. Wait a few minutes before trying again, "
-    "or ask an admin to reset your password."
-)
 # A failed attempt answers 401; only those count against the limits.
 _FAILED = 401
+_ENDPOINT = "admin.login"
+_ACCOUNT_SCOPE = "login-account"
+_ADDRESS_SCOPE = "login-ip"
 
 
 def safe_next_url(target: str | None) -> str | None:
@@ -42,7 +43,43 @@ def safe_next_url(target: str | None) -> str | None:
 def _account_key() -> str:
     # Empty for a form without an email: Flask-Limiter then skips this limit,
     # and the per-IP limit still applies.
-    return (request.form.get("email") or "").strip().lower()[:254]
+    return _account(request.form.get("email"))
+
+
+def _account(email: str | None) -> str:
+    return (email or "").strip().lower()[:254]
+
+
+def _throttled() -> str:
+    """The 429 message: which lock holds, how long it lasts, and what else lifts it."""
+    breached = [limit for limit in limiter.current_limits if limit.breached]
+    scopes = {limit.request_args[-1].rsplit(":", 1)[-1] for limit in breached}
+    ends = max((limit.reset_at for limit in breached), default=time.time() + 60)
+    minutes = max(1, math.ceil((ends - time.time()) / 60))
+    wait = f"Try again in {minutes} minute{'s' if minutes != 1 else ''}"
+    if _ADDRESS_SCOPE in scopes:
+        return (
+            f"Too many failed log-in attempts from your network address. {wait}; "
+            "until then no account can log in from it."
+        )
+    return (
+        f"Too many failed log-in attempts for this account. {wait}, or ask an admin to "
+        "set a new password for you: that lifts the lock at once."
+    )
+
+
+def lift_lockout(email: str) -> None:
+    """Forget the failed log-ins counted against `email` (an admin set a new password).
+
+    Without Redis the count lives in each process, so this clears it in this one.
+    """
+    app = current_app._get_current_object()
+    defaults, decorated = limiter.limit_manager.resolve_limits(app, _ENDPOINT, "admin")
+    prefix = [app.config["RATELIMIT_KEY_PREFIX"]] if app.config.get("RATELIMIT_KEY_PREFIX") else []
+    for limit in [*defaults, *decorated]:
+        scope = limit.scope_for(_ENDPOINT, "POST")
+        if scope.endswith(_ACCOUNT_SCOPE):
+            limiter.limiter.clear(limit.limit, *prefix, _account(email), scope)
 
 
 def _failed(response) -> bool:
@@ -59,16 +96,16 @@ def _limit_for(name: str):
     key_func=_account_key,
     methods=["POST"],
     deduct_when=_failed,
-    error_message=THROTTLED,
-    scope="login-account",
+    error_message=_throttled,
+    scope=_ACCOUNT_SCOPE,
 )
 @limiter.limit(
     _limit_for("LOGIN_FAILURES_PER_IP"),
     key_func=get_remote_address,
     methods=["POST"],
     deduct_when=_failed,
-    error_message=THROTTLED,
-    scope="login-ip",
+    error_message=_throttled,
+    scope=_ADDRESS_SCOPE,
 )
 def login():
     form = LoginForm()

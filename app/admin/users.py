@@ -7,6 +7,7 @@ from flask_login import current_user, login_user
 
 from app.admin import admin_only, bp
 from app.admin.account_forms import ActionForm, AddUserForm, PasswordForm, RoleForm
+from app.admin.auth import lift_lockout
 from app.services import users
 from app.services.errors import Invalid, ServiceError
 
@@ -135,6 +136,7 @@ def user_password(user_id: int):
     if form.validate_on_submit():
         try:
             users.set_password(user, form.password.data, actor=_actor())
+            lift_lockout(user.email)
             if user.id == current_user.id:
                 # Setting a password ends every session; keep this one, on the new token.
                 login_user(user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -70,7 +70,17 @@ class ComponentStatusPeriod(db.Model):
     """One stretch of time a component spent in one status; `ended_at` null = now."""
 
     __tablename__ = "component_status_period"
-    __table_args__ = (Index("ix_status_period_component_start", "component_id", "started_at"),)
+    __table_args__ = (
+        Index("ix_status_period_component_start", "component_id", "started_at"),
+        # A component is in one status at a time: the database refuses a second open period.
+        Index(
+            "uq_status_period_open",
+            "component_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     component_id: Mapped[int] = mapped_column(ForeignKey("component.id", ondelete="CASCADE"))

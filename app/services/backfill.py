@@ -41,7 +41,10 @@ class PastUpdate:
 
 
 def _insert_past_period(component: Component, status: ComponentStatus, start, end, incident_id):
-    """Carve [start, end) out of a component's recorded periods and fill it with `status`."""
+    """Carve [start, end) out of a component's recorded periods and fill it with `status`.
+
+    The caller holds `component` locked, so its periods stay as read until commit.
+    """
     overlapping = db.session.scalars(
         select(ComponentStatusPeriod).where(
             ComponentStatusPeriod.component_id == component.id,
@@ -49,9 +52,10 @@ def _insert_past_period(component: Component, status: ComponentStatus, start, en
             (ComponentStatusPeriod.ended_at.is_(None)) | (ComponentStatusPeriod.ended_at > start),
         )
     ).all()
+    remainders = []
     for period in overlapping:
         if period.ended_at is None or period.ended_at > end:
-            db.session.add(
+            remainders.append(
                 ComponentStatusPeriod(
                     component_id=component.id,
                     status=period.status,
@@ -64,6 +68,10 @@ def _insert_past_period(component: Component, status: ComponentStatus, start, en
             period.ended_at = start
         else:
             db.session.delete(period)
+    # Cut before adding: the database admits one open period per component, and the
+    # remainder of the open period is the new open one.
+    db.session.flush()
+    db.session.add_all(remainders)
     db.session.add(
         ComponentStatusPeriod(
             component_id=component.id,
@@ -109,7 +117,7 @@ def backfill_incident(
         steps.append(previous)
     if steps[-1][0] != IncidentStatus.RESOLVED:
         raise Invalid("The last update of a past incident must be “Resolved”.", "status")
-    changes = _components(components or {})
+    changes, _ = _components(components or {})
     started, ended = steps[0][2], steps[-1][2]
     incident = Incident(
         kind=IncidentKind.INCIDENT,

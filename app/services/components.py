@@ -1,7 +1,14 @@
-"""Components and groups: create, edit, order, delete, and status changes with periods."""
+"""Components and groups: create, edit, order, delete, and status changes with periods.
+
+Every change re-reads the rows it decides on under a lock (services/tx.py): a
+component before its status and periods, a group before its members, and the whole
+list before a reorder, so two managers at once queue instead of splitting a status
+into two open periods or giving two components one position.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -11,7 +18,10 @@ from app.models import Component, ComponentGroup, ComponentStatus, ComponentStat
 from app.services import audit, validate
 from app.services.errors import Invalid, NotFound
 from app.services.page import bump_version
-from app.services.tx import transactional
+from app.services.tx import locked, locked_all, row_id, transactional
+
+COMPONENT_GONE = "This component no longer exists; it was deleted meanwhile."
+GROUP_GONE = "This component group no longer exists; it was deleted meanwhile."
 
 
 def list_components() -> list[Component]:
@@ -56,6 +66,15 @@ def get_group(group_id: int) -> ComponentGroup:
     return group
 
 
+def lock_components(ids: Iterable[int]) -> dict[int, Component]:
+    """The components `ids` that exist, read afresh and locked, by id (in id order, so
+    two writers locking overlapping sets queue rather than deadlock)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {c.id: c for c in locked_all(Component, Component.id.in_(wanted))}
+
+
 def parse_status(value) -> ComponentStatus:
     try:
         return ComponentStatus(value)
@@ -82,7 +101,11 @@ def apply_status(
     now: datetime,
     incident_id: int | None = None,
 ) -> ComponentStatus:
-    """Set the status and close/open status periods; no commit. Returns the old status."""
+    """Set the status and close/open status periods; no commit. Returns the old status.
+
+    The caller holds `component` locked (`lock_components` or `locked`), so its open
+    period is the only one and nobody else ends it meanwhile.
+    """
     old = ComponentStatus(component.status)
     if old == status:
         return old
@@ -93,7 +116,12 @@ def apply_status(
         )
     )
     if open_period is not None:
-        open_period.ended_at = max(now, open_period.started_at)
+        # A clock a little behind the previous writer's must not start the new period
+        # before the old one began: the history stays one unbroken line.
+        now = max(now, open_period.started_at)
+        open_period.ended_at = now
+        # The database admits one open period per component: close this one first.
+        db.session.flush()
     db.session.add(
         ComponentStatusPeriod(
             component_id=component.id, status=status, started_at=now, incident_id=incident_id
@@ -124,7 +152,9 @@ def create_component(
     )
     status = parse_status(status)
     _unique_name(Component, name, None, "component")
-    group = get_group(group_id) if group_id else None
+    group = (
+        locked(ComponentGroup, group_id, missing="No such component group.") if group_id else None
+    )
     component = Component(
         name=name,
         description=description,
@@ -161,8 +191,13 @@ def update_component(
     description = validate.text(
         description, "description", max_len=2000, required=False, multiline=True
     )
+    # The group before the component, in the order delete_group takes them.
+    group = (
+        locked(ComponentGroup, group_id, missing="No such component group.") if group_id else None
+    )
+    component = locked(Component, component, missing=COMPONENT_GONE)
     _unique_name(Component, name, component.id, "component")
-    component.group = get_group(group_id) if group_id else None
+    component.group = group
     component.name = name
     component.description = description
     component.showcase = showcase
@@ -179,6 +214,7 @@ def set_status(
 ) -> Component:
     """Change a component's status by hand, outside any incident."""
     status = parse_status(status)
+    component = locked(Component, component, missing=COMPONENT_GONE)
     old = apply_status(component, status, now or utcnow())
     if old != status:
         bump_version()
@@ -189,6 +225,7 @@ def set_status(
 @transactional
 def delete_component(component: Component, *, actor=None) -> None:
     """Remove a component; incidents keep its name in their history."""
+    component = locked(Component, component, missing=COMPONENT_GONE)
     audit.record(actor, "component.delete", "component", component.id, name=component.name)
     db.session.delete(component)
     bump_version()
@@ -200,7 +237,8 @@ def move_component(component: Component, direction: int, *, actor=None) -> None:
     components shown with it: its group's, or the ungrouped ones."""
     if direction not in (-1, 1):
         raise Invalid("Direction must be up or down.")
-    ordered = list_components()
+    ordered = _locked_in_order(Component)
+    component = _find(ordered, component, COMPONENT_GONE)
     siblings = [c for c in ordered if c.group_id == component.group_id]
     index = siblings.index(component) + direction
     if 0 <= index < len(siblings):
@@ -215,7 +253,7 @@ def move_component(component: Component, direction: int, *, actor=None) -> None:
 @transactional
 def reorder_components(ordered_ids: list[int], *, actor=None) -> None:
     """Put components in the given order; ids not listed keep their relative order after."""
-    components = {c.id: c for c in list_components()}
+    components = {c.id: c for c in _locked_in_order(Component)}
     unknown = [i for i in ordered_ids if i not in components]
     if unknown:
         raise NotFound(f"No such component: {unknown[0]}.")
@@ -226,10 +264,24 @@ def reorder_components(ordered_ids: list[int], *, actor=None) -> None:
     audit.record(actor, "component.reorder", "component", None, order=ordered_ids)
 
 
+def _locked_in_order(model) -> list:
+    """Every row of `model`, locked (the whole list is what a reorder decides on), in
+    page order."""
+    return sorted(locked_all(model), key=lambda row: (row.position, row.id))
+
+
+def _find(rows: list, row, missing: str):
+    wanted = row_id(row)
+    found = next((each for each in rows if each.id == wanted), None)
+    if found is None:
+        raise NotFound(missing)
+    return found
+
+
 def _move(items: list, item, direction: int) -> None:
     if direction not in (-1, 1):
         raise Invalid("Direction must be up or down.")
-    index = items.index(item)
+    index = items.index(_find(items, item, GROUP_GONE))
     other = index + direction
     if 0 <= other < len(items):
         items[index], items[other] = items[other], items[index]
@@ -260,6 +312,7 @@ def update_group(group: ComponentGroup, *, name: str, description: str | None, a
     description = validate.text(
         description, "description", max_len=2000, required=False, multiline=True
     )
+    group = locked(ComponentGroup, group, missing=GROUP_GONE)
     _unique_name(ComponentGroup, name, group.id, "group")
     group.name = name
     group.description = description
@@ -271,15 +324,17 @@ def update_group(group: ComponentGroup, *, name: str, description: str | None, a
 
 @transactional
 def move_group(group: ComponentGroup, direction: int, *, actor=None) -> None:
-    _move(list_groups(), group, direction)
+    groups = _locked_in_order(ComponentGroup)
+    _move(groups, group, direction)
     bump_version()
-    audit.record(actor, "group.move", "group", group.id, direction=direction)
+    audit.record(actor, "group.move", "group", row_id(group), direction=direction)
 
 
 @transactional
 def delete_group(group: ComponentGroup, *, actor=None) -> None:
     """Remove a group; its components stay, ungrouped."""
-    for component in group.components:
+    group = locked(ComponentGroup, group, missing=GROUP_GONE)
+    for component in locked_all(Component, Component.group_id == group.id):
         component.group = None
     audit.record(actor, "group.delete", "group", group.id, name=group.name)
     db.session.delete(group)

@@ -26,3 +26,9 @@ class Conflict(ServiceError):
 
 class Forbidden(ServiceError):
     status_code = 403
+
+
+class Busy(ServiceError):
+    """The database stayed too busy to take the change; nothing was saved."""
+
+    status_code = 503

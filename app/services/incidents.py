@@ -1,10 +1,16 @@
-"""The incident lifecycle: open, post updates, edit, resolve, backfill, postmortem."""
+"""The incident lifecycle: open, post updates, edit, resolve, backfill, postmortem.
+
+Each change locks the incident, then the components it touches (in id order), and
+checks its rules on what it finds there (services/tx.py): two managers posting at
+once queue, and the second is told what the first did rather than overwriting it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -23,14 +29,18 @@ from app.models import (
 )
 from app.models.enums import INCIDENT_STATUSES
 from app.services import audit, validate
-from app.services.components import apply_status, get_component, parse_status
+from app.services.components import apply_status, lock_components, parse_status
 from app.services.errors import Invalid, NotFound
 from app.services.page import bump_version
-from app.services.tx import transactional
+from app.services.tx import locked, row_id, transactional
 
 MAX_MESSAGE = 20_000
 MAX_POSTMORTEM = 100_000
 _ORDER = {status: index for index, status in enumerate(INCIDENT_STATUSES)}
+INCIDENT_GONE = "This incident no longer exists; it was deleted meanwhile."
+UPDATE_GONE = "This update no longer exists; it was deleted meanwhile."
+# The audit actions that move an incident's status (see last_done).
+STATUS_MOVES = ("incident.open", "incident.update")
 
 
 def get_incident(incident_id: int) -> Incident:
@@ -82,8 +92,37 @@ def check_transition(current: IncidentStatus, new: IncidentStatus, *, reopen: bo
     raise Invalid(f"An incident cannot go back from “{current.label}” to “{new.label}”.", "status")
 
 
-def _components(changes: Mapping[int, str]) -> dict[Component, ComponentStatus]:
-    return {get_component(int(cid)): parse_status(status) for cid, status in changes.items()}
+def _components(
+    changes: Mapping[int, str], also: Iterable[int] = ()
+) -> tuple[dict[Component, ComponentStatus], dict[int, Component]]:
+    """The requested status changes on locked components, and every component locked
+    (those of `changes` and `also`, by id). An unknown component in `changes` is refused."""
+    wanted = {int(cid): parse_status(status) for cid, status in changes.items()}
+    found = lock_components([*wanted, *also])
+    missing = [cid for cid in wanted if cid not in found]
+    if missing:
+        raise NotFound("No such component.")
+    return {found[cid]: status for cid, status in wanted.items()}, found
+
+
+def _check_update(incident: Incident, new: IncidentStatus, *, reopen: bool) -> None:
+    """`check_transition` on the locked incident; a refusal says who moved it, and when."""
+    current = incident.status_enum
+    try:
+        check_transition(current, new, reopen=reopen)
+    except Invalid:
+        done = audit.last_done("incident", incident.id, STATUS_MOVES)
+        when = f" {done}" if done else ""
+        if current == IncidentStatus.RESOLVED:
+            raise Invalid(
+                f"This incident was resolved{when}; posting “{new.label}” would reopen it. "
+                "Tick “Reopen the incident” to do so.",
+                "status",
+            ) from None
+        raise Invalid(
+            f"This incident moved to “{current.label}”{when}; it cannot go back to “{new.label}”.",
+            "status",
+        ) from None
 
 
 def _affect(incident: Incident, components: Iterable[Component]) -> None:
@@ -157,12 +196,12 @@ def open_incident(
     now: datetime | None = None,
 ) -> Incident:
     """Open an incident, set its components' statuses and post its first update."""
-    now = now or utcnow()
     name = validate.text(name, "title", max_len=200)
     impact = parse_impact(impact)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     status = parse_incident_status(status)
-    changes = _components(components or {})
+    changes, _ = _components(components or {})
+    now = now or utcnow()
     incident = Incident(
         kind=IncidentKind.INCIDENT,
         name=name,
@@ -181,11 +220,13 @@ def open_incident(
     return incident
 
 
-def _restore_changes(incident: Incident) -> dict[Component, ComponentStatus]:
-    """Affected components still impaired, mapped back to operational."""
+def _restore_changes(
+    incident: Incident, parts: Mapping[int, Component]
+) -> dict[Component, ComponentStatus]:
+    """Affected components (locked, in `parts`) still impaired, mapped back to operational."""
     restore = {}
     for affected in incident.affected:
-        component = affected.component
+        component = parts.get(affected.component_id)
         if component is not None and component.status not in (
             ComponentStatus.OPERATIONAL,
             ComponentStatus.UNDER_MAINTENANCE,
@@ -208,15 +249,18 @@ def post_update(
     now: datetime | None = None,
 ) -> IncidentUpdate:
     """Post an update; resolving may return the affected components to operational."""
-    if incident.is_maintenance:
-        raise Invalid("Use a maintenance update for scheduled maintenance.")
-    now = now or utcnow()
     status = parse_incident_status(status)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
-    check_transition(incident.status_enum, status, reopen=reopen)
-    changes = _components(components or {})
-    if status == IncidentStatus.RESOLVED and restore_components:
-        changes = _restore_changes(incident) | changes
+    incident = locked(Incident, incident, missing=INCIDENT_GONE)
+    if incident.is_maintenance:
+        raise Invalid("Use a maintenance update for scheduled maintenance.")
+    restore = status == IncidentStatus.RESOLVED and restore_components
+    affected = [a.component_id for a in incident.affected if restore and a.component_id]
+    changes, parts = _components(components or {}, also=affected)
+    now = now or utcnow()
+    _check_update(incident, status, reopen=reopen)
+    if restore:
+        changes = _restore_changes(incident, parts) | changes
     if impact is not None:
         incident.impact = parse_impact(impact)
     _affect(incident, changes)
@@ -230,7 +274,9 @@ def post_update(
 @transactional
 def edit_incident(incident: Incident, *, name: str, impact: str, actor=None) -> Incident:
     """Change an incident's title or impact."""
-    incident.name = validate.text(name, "title", max_len=200)
+    name = validate.text(name, "title", max_len=200)
+    incident = locked(Incident, incident, missing=INCIDENT_GONE)
+    incident.name = name
     if not incident.is_maintenance:
         incident.impact = parse_impact(impact)
     incident.updated_at = utcnow()
@@ -243,6 +289,14 @@ def edit_incident(incident: Incident, *, name: str, impact: str, actor=None) -> 
 def edit_update(update: IncidentUpdate, *, body: str, actor=None) -> IncidentUpdate:
     """Change an update's text, keeping the previous text as a revision."""
     body = validate.text(body, "message", max_len=MAX_MESSAGE, multiline=True)
+    incident_id = db.session.scalar(
+        select(IncidentUpdate.incident_id).where(IncidentUpdate.id == row_id(update))
+    )
+    if incident_id is None:
+        raise NotFound(UPDATE_GONE)
+    # The incident before its update, in the order post_update and delete take them.
+    locked(Incident, incident_id, missing=INCIDENT_GONE)
+    update = locked(IncidentUpdate, update, missing=UPDATE_GONE)
     if body == update.body:
         return update
     now = utcnow()
@@ -260,6 +314,7 @@ def edit_update(update: IncidentUpdate, *, body: str, actor=None) -> IncidentUpd
 @transactional
 def save_postmortem(incident: Incident, *, body: str, publish: bool, actor=None) -> Incident:
     """Save a postmortem draft, or publish it, once the incident is resolved."""
+    incident = locked(Incident, incident, missing=INCIDENT_GONE)
     if incident.is_maintenance:
         raise Invalid("Postmortems are written for incidents, not maintenance.")
     if incident.status_enum != IncidentStatus.RESOLVED:
@@ -283,6 +338,7 @@ def save_postmortem(incident: Incident, *, body: str, publish: bool, actor=None)
 @transactional
 def delete_incident(incident: Incident, *, actor=None) -> None:
     """Remove an incident entirely (for one opened by mistake); statuses stay as they are."""
+    incident = locked(Incident, incident, missing=INCIDENT_GONE)
     audit.record(actor, "incident.delete", "incident", incident.id, name=incident.name)
     db.session.delete(incident)
     bump_version()

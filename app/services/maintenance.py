@@ -1,4 +1,9 @@
-"""Scheduled maintenance: schedule, advance by hand, and the clock-driven `tick`."""
+"""Scheduled maintenance: schedule, advance by hand, and the clock-driven `tick`.
+
+Like every service, these lock the maintenance, then its components, and decide on
+what they find there: a reschedule that loses the race against the tick starting the
+window is refused with what happened, never applied to a maintenance in progress.
+"""
 
 from __future__ import annotations
 
@@ -19,17 +24,30 @@ from app.models import (
 )
 from app.models.enums import MAINTENANCE_STATUSES
 from app.services import audit, validate
-from app.services.components import get_component
-from app.services.errors import Invalid
+from app.services.components import lock_components
+from app.services.errors import Invalid, NotFound
 from app.services.incidents import MAX_MESSAGE, _affect, add_update
 from app.services.page import bump_version
-from app.services.tx import transactional
+from app.services.tx import locked, transactional
 
 STARTED_MESSAGE = (
     "Scheduled maintenance is currently in progress. We will provide updates as necessary."
 )
 COMPLETED_MESSAGE = "The scheduled maintenance has been completed."
 _ORDER = {status: index for index, status in enumerate(MAINTENANCE_STATUSES)}
+MAINTENANCE_GONE = "This maintenance no longer exists; it was deleted meanwhile."
+STATUS_MOVES = (
+    "maintenance.schedule",
+    "maintenance.update",
+    "maintenance.start",
+    "maintenance.complete",
+)
+# How a refusal names the state a maintenance reached.
+_REACHED = {
+    IncidentStatus.IN_PROGRESS: "started",
+    IncidentStatus.VERIFYING: "moved to “Verifying”",
+    IncidentStatus.COMPLETED: "was completed",
+}
 
 
 def _window(starts: datetime, ends: datetime) -> tuple[datetime, datetime]:
@@ -56,7 +74,11 @@ def schedule_maintenance(
     name = validate.text(name, "title", max_len=200)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     starts, ends = _window(scheduled_for, scheduled_until)
-    components = [get_component(int(cid)) for cid in component_ids]
+    wanted = {int(cid) for cid in component_ids}
+    found = lock_components(wanted)
+    if wanted - set(found):
+        raise NotFound("No such component.")
+    components = [found[int(cid)] for cid in dict.fromkeys(component_ids)]
     maintenance = Incident(
         kind=IncidentKind.MAINTENANCE,
         name=name,
@@ -82,9 +104,13 @@ def reschedule(
     maintenance: Incident, *, scheduled_for: datetime, scheduled_until: datetime, actor=None
 ) -> Incident:
     """Move a maintenance window that has not started yet."""
-    if maintenance.status_enum != IncidentStatus.SCHEDULED:
-        raise Invalid("Only maintenance that has not started can be rescheduled.")
     starts, ends = _window(scheduled_for, scheduled_until)
+    maintenance = _locked_maintenance(maintenance)
+    if maintenance.status_enum != IncidentStatus.SCHEDULED:
+        raise Invalid(
+            f"This maintenance {_what_happened(maintenance)}; "
+            "only maintenance that has not started can be rescheduled."
+        )
     maintenance.scheduled_for = maintenance.started_at = starts
     maintenance.scheduled_until = ends
     maintenance.updated_at = utcnow()
@@ -93,8 +119,24 @@ def reschedule(
     return maintenance
 
 
+def _locked_maintenance(maintenance: Incident | int) -> Incident:
+    maintenance = locked(Incident, maintenance, missing=MAINTENANCE_GONE)
+    if not maintenance.is_maintenance:
+        raise Invalid("This is an incident, not a maintenance.")
+    return maintenance
+
+
+def _what_happened(maintenance: Incident) -> str:
+    """ "started a moment ago by the scheduler": the state it reached, when and by whom."""
+    reached = _REACHED.get(maintenance.status_enum, f"is “{maintenance.status_enum.label}”")
+    done = audit.last_done("incident", maintenance.id, STATUS_MOVES)
+    return f"{reached} {done}" if done else reached
+
+
 def _components_of(maintenance: Incident) -> list[Component]:
-    return [a.component for a in maintenance.affected if a.component is not None]
+    """The maintenance's components, locked (in id order)."""
+    found = lock_components(a.component_id for a in maintenance.affected if a.component_id)
+    return [found[cid] for cid in sorted(found)]
 
 
 def _advance(maintenance: Incident, status: IncidentStatus, message: str, actor, at: datetime):
@@ -130,16 +172,18 @@ def post_maintenance_update(
     now: datetime | None = None,
 ):
     """Advance a maintenance by hand (start early, verify, complete), forward only."""
-    if not maintenance.is_maintenance:
-        raise Invalid("This is an incident, not a maintenance.")
     if status not in [s.value for s in MAINTENANCE_STATUSES]:
         allowed = ", ".join(s.value for s in MAINTENANCE_STATUSES)
         raise Invalid(f"Status must be one of: {allowed}.", "status")
     status = IncidentStatus(status)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
-    current = maintenance.status_enum
-    if _ORDER[status] < _ORDER[current]:
-        raise Invalid(f"Maintenance cannot go back from “{current.label}” to “{status.label}”.")
+    maintenance = _locked_maintenance(maintenance)
+    if _ORDER[status] < _ORDER[maintenance.status_enum]:
+        raise Invalid(
+            f"This maintenance {_what_happened(maintenance)}; "
+            f"it cannot go back to “{status.label}”.",
+            "status",
+        )
     update = _advance(maintenance, status, message, actor, now or utcnow())
     bump_version()
     audit.record(actor, "maintenance.update", "incident", maintenance.id, status=status)
@@ -166,8 +210,16 @@ def _due(statuses, column, now):
         )
         .order_by(column, Incident.id)
     )
-    # Several workers may tick at once on PostgreSQL: each row is taken by one.
-    return db.session.scalars(query.with_for_update(skip_locked=True)).all()
+    # Several workers may tick at once on PostgreSQL: each row is taken by one, and a
+    # row a manager is changing right now is left for the next tick.
+    query = query.with_for_update(skip_locked=True, key_share=True)
+    return db.session.scalars(query.execution_options(populate_existing=True)).all()
+
+
+def _with_components_locked(due: list[Incident]) -> list[Incident]:
+    """`due`, once the components of all of them are locked, in one id order."""
+    lock_components(a.component_id for m in due for a in m.affected if a.component_id)
+    return due
 
 
 @transactional
@@ -178,13 +230,15 @@ def tick(now: datetime | None = None) -> TickResult:
     """
     now = now or utcnow()
     result = TickResult()
-    for maintenance in _due([IncidentStatus.SCHEDULED], Incident.scheduled_for, now):
+    for maintenance in _with_components_locked(
+        _due([IncidentStatus.SCHEDULED], Incident.scheduled_for, now)
+    ):
         _advance(maintenance, IncidentStatus.IN_PROGRESS, STARTED_MESSAGE, "scheduler", now)
         result.started.append(maintenance.id)
         audit.record("scheduler", "maintenance.start", "incident", maintenance.id)
     db.session.flush()
     ending = [IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING]
-    for maintenance in _due(ending, Incident.scheduled_until, now):
+    for maintenance in _with_components_locked(_due(ending, Incident.scheduled_until, now)):
         _advance(maintenance, IncidentStatus.COMPLETED, COMPLETED_MESSAGE, "scheduler", now)
         result.completed.append(maintenance.id)
         audit.record("scheduler", "maintenance.complete", "incident", maintenance.id)

@@ -10,8 +10,8 @@ from app.cache import mark_version_bumped
 from app.extensions import db
 from app.models import PageSettings, utcnow
 from app.services import audit, validate
-from app.services.errors import Invalid
-from app.services.tx import transactional
+from app.services.errors import Invalid, NotFound
+from app.services.tx import locked, transactional
 
 SETTINGS_ID = 1
 
@@ -98,8 +98,9 @@ def update_settings(
         "support_url": validate.http_url(support_url, "support URL"),
         "time_zone": _time_zone(time_zone),
     }
-    settings = db.session.get(PageSettings, SETTINGS_ID)
-    if settings is None:
+    try:
+        settings = locked(PageSettings, SETTINGS_ID, missing="")
+    except NotFound:
         settings = PageSettings(id=SETTINGS_ID, version=1)
         db.session.add(settings)
     before = {key: getattr(settings, key) for key in values}

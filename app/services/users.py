@@ -13,7 +13,7 @@ from app.models import Role, User, utcnow
 from app.models.user import new_session_token
 from app.services import audit
 from app.services.errors import Forbidden, Invalid, NotFound
-from app.services.tx import transactional
+from app.services.tx import locked, locked_all, transactional
 from app.text import find_unshowable
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile
@@ -22,6 +22,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("herald-timing-equaliser")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$")
 MIN_PASSWORD = 12
+USER_GONE = "This user no longer exists; they were removed meanwhile."
 
 
 def hash_password(password: str) -> str:
@@ -88,6 +89,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 @transactional
 def record_login(user: User, password: str) -> None:
+    user = locked(User, user, missing=USER_GONE)
     user.last_login_at = utcnow()
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -97,6 +99,7 @@ def record_login(user: User, password: str) -> None:
 @transactional
 def end_sessions(user: User, *, actor=None) -> None:
     """Invalidate every login cookie of `user` (logout everywhere)."""
+    user = locked(User, user, missing=USER_GONE)
     user.session_token = new_session_token()
     audit.record(actor or user, "user.logout", "user", user.id)
 
@@ -116,23 +119,29 @@ def create_user(*, email: str, password: str, role: str = Role.MANAGER, actor=No
     return user
 
 
-def _active_admins() -> int:
-    return (
-        db.session.scalar(
-            select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True))
-        )
-        or 0
-    )
+def _locked_for_guard(user: User) -> User:
+    """`user`, locked after every active admin is: the last-admin rule counts them, and
+    two admins demoting each other at once must not both see the other still there.
+    (Always admins first, then the user: one order, so guards queue, never deadlock.)"""
+    locked_all(User, User.role == Role.ADMIN, User.active.is_(True))
+    return locked(User, user, missing=USER_GONE)
 
 
 def _guard_last_admin(user: User) -> None:
-    if user.role == Role.ADMIN and user.active and _active_admins() <= 1:
+    """Refuse to remove the last active admin; call on a user from `_locked_for_guard`."""
+    if not (user.role == Role.ADMIN and user.active):
+        return
+    admins = db.session.scalar(
+        select(func.count(User.id)).where(User.role == Role.ADMIN, User.active.is_(True))
+    )
+    if (admins or 0) <= 1:
         raise Forbidden("This is the only active admin; make another admin first.")
 
 
 @transactional
 def set_active(user: User, active: bool, *, actor=None) -> User:
     """Enable or disable a user; disabling ends their sessions at once."""
+    user = _locked_for_guard(user)
     if not active:
         if actor is not None and getattr(actor, "id", None) == user.id:
             raise Forbidden("You cannot disable your own account.")
@@ -147,6 +156,7 @@ def set_active(user: User, active: bool, *, actor=None) -> User:
 def set_role(user: User, role: str, *, actor=None) -> User:
     if role not in (Role.ADMIN, Role.MANAGER):
         raise Invalid("Role must be admin or manager.", "role")
+    user = _locked_for_guard(user)
     if role != user.role:
         _guard_last_admin(user)
         user.role = role
@@ -157,7 +167,9 @@ def set_role(user: User, role: str, *, actor=None) -> User:
 @transactional
 def set_password(user: User, password: str, *, actor=None) -> User:
     """Set a new password and end the user's other sessions."""
-    user.password_hash = hash_password(check_password_strength(password))
+    password = check_password_strength(password)
+    user = locked(User, user, missing=USER_GONE)
+    user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     audit.record(actor, "user.password", "user", user.id)
     return user
@@ -177,6 +189,7 @@ def change_own_password(user: User, current: str | None, new: str | None) -> Use
     Ends every other session of theirs (the session token rotates); the caller
     logs the current browser in again on the new token.
     """
+    user = locked(User, user, missing=USER_GONE)
     if not _password_matches(user, current):
         raise Invalid("The current password is not correct.", "current_password")
     new = check_password_strength(new)
@@ -190,6 +203,7 @@ def change_own_password(user: User, current: str | None, new: str | None) -> Use
 
 @transactional
 def delete_user(user: User, *, actor=None) -> None:
+    user = _locked_for_guard(user)
     if actor is not None and getattr(actor, "id", None) == user.id:
         raise Forbidden("You cannot remove your own account.")
     _guard_last_admin(user)

@@ -1,7 +1,7 @@
 """repair stored text holding characters that no output can show
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-29 10:00:00
 
 Versions before this one stored whatever was typed, so a title, name or update
@@ -39,7 +39,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

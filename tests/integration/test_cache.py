@@ -44,8 +44,8 @@ def _set_status(app, component_id: int, status: str) -> None:
         components.set_status(components.get_component(component_id), status, actor="test")
         db.session.remove()
     # The test's own session (which the `client` requests share) must not keep
-    # the old row in its identity map; real requests each get a fresh session.
-    db.session.expire_all()
+    # the old row nor its read snapshot; real requests each get a fresh session.
+    db.session.rollback()
 
 
 def test_every_public_response_carries_an_etag_and_cache_control(client):

@@ -68,7 +68,7 @@ def _set_status(app, component_id: int, status: str) -> None:
     with app.app_context():
         components.set_status(components.get_component(component_id), status, actor="test")
         db.session.remove()
-    db.session.expire_all()
+    db.session.rollback()  # this session's read snapshot predates the change
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
