@@ -113,7 +113,7 @@ def component_status(component_id: int):
         service.set_status(component, request.form.get("status", ""), actor=_actor())
     except ServiceError as exc:
         return _list_page(exc.message), failure_status(exc)
-    flash(f"“{component.name}” is now {component.status_enum.label}.", "success")
+    flash(f"“{component.name}” is now {component.status.label}.", "success")
     return redirect(url_for("admin.components", _anchor=f"component-{component.id}"))
 
 

@@ -140,7 +140,7 @@ def incident_update(incident_id: int):
                 impact=impact,
                 actor=_actor(),
             )
-            flash(f"Update posted: {incident.status_enum.label}.", "success")
+            flash(f"Update posted: {incident.status.label}.", "success")
             return redirect(url_for("admin.incident", incident_id=incident.id))
     except ServiceError as exc:
         add_error(form, exc.message, exc.field)

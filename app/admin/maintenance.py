@@ -148,7 +148,7 @@ def maintenance_update(maintenance_id: int):
             add_error(form, exc.message, exc.field)
             maintenance = _maintenance(maintenance_id)
             return _show_page(maintenance, form, _reschedule(maintenance)), failure_status(exc)
-        flash(f"Update posted: {maintenance.status_enum.label}.", "success")
+        flash(f"Update posted: {maintenance.status.label}.", "success")
         return redirect(url_for("admin.maintenance", maintenance_id=maintenance.id))
     return _show_page(maintenance, form, _reschedule(maintenance)), 400
 

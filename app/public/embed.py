@@ -171,5 +171,5 @@ def badge():
 def component_badge(code: str):
     component = get_component_by_code(code)
     label = _label(component.name)
-    status = component.status_enum
+    status = component.status
     return render_badge(label, status.label.lower(), COMPONENT_COLOURS[status])

@@ -13,6 +13,9 @@ from app.services.errors import Invalid, NotFound
 from app.services.page import bump_version
 from app.services.tx import transactional
 
+MAX_NAME = 100
+MAX_DESCRIPTION = 2000
+
 
 def list_components() -> list[Component]:
     return list(db.session.scalars(select(Component).order_by(Component.position, Component.id)))
@@ -56,12 +59,8 @@ def get_group(group_id: int) -> ComponentGroup:
     return group
 
 
-def parse_status(value) -> ComponentStatus:
-    try:
-        return ComponentStatus(value)
-    except ValueError as exc:
-        allowed = ", ".join(s.value for s in ComponentStatus)
-        raise Invalid(f"Component status must be one of: {allowed}.", "status") from exc
+def parse_status(value, field: str = "status") -> ComponentStatus:
+    return validate.choice(ComponentStatus, value, field, label="component status")
 
 
 def _unique_name(model, name: str, exclude_id: int | None, what: str) -> None:
@@ -83,7 +82,7 @@ def apply_status(
     incident_id: int | None = None,
 ) -> ComponentStatus:
     """Set the status and close/open status periods; no commit. Returns the old status."""
-    old = ComponentStatus(component.status)
+    old = component.status
     if old == status:
         return old
     open_period = db.session.scalar(
@@ -118,8 +117,8 @@ def create_component(
 ) -> Component:
     """Add a component at the end of the list, with its first status period."""
     now = now or utcnow()
-    name = validate.text(name, "name", max_len=100)
-    description = validate.text(description, "description", max_len=2000, required=False)
+    name = validate.text(name, "name", max_len=MAX_NAME)
+    description = validate.text(description, "description", max_len=MAX_DESCRIPTION, required=False)
     status = parse_status(status)
     _unique_name(Component, name, None, "component")
     group = get_group(group_id) if group_id else None
@@ -155,8 +154,8 @@ def update_component(
     actor=None,
 ) -> Component:
     """Edit a component's name, description, group and visibility."""
-    name = validate.text(name, "name", max_len=100)
-    description = validate.text(description, "description", max_len=2000, required=False)
+    name = validate.text(name, "name", max_len=MAX_NAME)
+    description = validate.text(description, "description", max_len=MAX_DESCRIPTION, required=False)
     _unique_name(Component, name, component.id, "component")
     component.group = get_group(group_id) if group_id else None
     component.name = name
@@ -235,8 +234,8 @@ def _move(items: list, item, direction: int) -> None:
 
 @transactional
 def create_group(*, name: str, description: str | None = None, actor=None) -> ComponentGroup:
-    name = validate.text(name, "name", max_len=100)
-    description = validate.text(description, "description", max_len=2000, required=False)
+    name = validate.text(name, "name", max_len=MAX_NAME)
+    description = validate.text(description, "description", max_len=MAX_DESCRIPTION, required=False)
     _unique_name(ComponentGroup, name, None, "group")
     group = ComponentGroup(
         name=name, description=description, position=_next_position(ComponentGroup)
@@ -250,8 +249,8 @@ def create_group(*, name: str, description: str | None = None, actor=None) -> Co
 
 @transactional
 def update_group(group: ComponentGroup, *, name: str, description: str | None, actor=None):
-    name = validate.text(name, "name", max_len=100)
-    description = validate.text(description, "description", max_len=2000, required=False)
+    name = validate.text(name, "name", max_len=MAX_NAME)
+    description = validate.text(description, "description", max_len=MAX_DESCRIPTION, required=False)
     _unique_name(ComponentGroup, name, group.id, "group")
     group.name = name
     group.description = description

@@ -12,6 +12,7 @@ from app.extensions import db
 from app.models import (
     Component,
     ComponentStatus,
+    Impact,
     Incident,
     IncidentKind,
     IncidentStatus,
@@ -21,7 +22,7 @@ from app.models.enums import MAINTENANCE_STATUSES
 from app.services import audit, validate
 from app.services.components import get_component
 from app.services.errors import Invalid
-from app.services.incidents import MAX_MESSAGE, _affect, add_update
+from app.services.incidents import MAX_MESSAGE, MAX_TITLE, _affect, add_update
 from app.services.page import bump_version
 from app.services.tx import transactional
 
@@ -53,7 +54,7 @@ def schedule_maintenance(
 ) -> Incident:
     """Plan a maintenance window; `tick` starts and completes it on time."""
     now = now or utcnow()
-    name = validate.text(name, "title", max_len=200)
+    name = validate.text(name, "title", max_len=MAX_TITLE)
     message = validate.text(message, "message", max_len=MAX_MESSAGE)
     starts, ends = _window(scheduled_for, scheduled_until)
     components = [get_component(int(cid)) for cid in component_ids]
@@ -61,7 +62,7 @@ def schedule_maintenance(
         kind=IncidentKind.MAINTENANCE,
         name=name,
         status=IncidentStatus.SCHEDULED,
-        impact="maintenance",
+        impact=Impact.MAINTENANCE,
         created_at=now,
         updated_at=now,
         started_at=starts,
@@ -82,7 +83,7 @@ def reschedule(
     maintenance: Incident, *, scheduled_for: datetime, scheduled_until: datetime, actor=None
 ) -> Incident:
     """Move a maintenance window that has not started yet."""
-    if maintenance.status_enum != IncidentStatus.SCHEDULED:
+    if maintenance.status != IncidentStatus.SCHEDULED:
         raise Invalid("Only maintenance that has not started can be rescheduled.")
     starts, ends = _window(scheduled_for, scheduled_until)
     maintenance.scheduled_for = maintenance.started_at = starts
@@ -132,12 +133,9 @@ def post_maintenance_update(
     """Advance a maintenance by hand (start early, verify, complete), forward only."""
     if not maintenance.is_maintenance:
         raise Invalid("This is an incident, not a maintenance.")
-    if status not in [s.value for s in MAINTENANCE_STATUSES]:
-        allowed = ", ".join(s.value for s in MAINTENANCE_STATUSES)
-        raise Invalid(f"Status must be one of: {allowed}.", "status")
-    status = IncidentStatus(status)
+    status = validate.choice(MAINTENANCE_STATUSES, status, "status")
     message = validate.text(message, "message", max_len=MAX_MESSAGE)
-    current = maintenance.status_enum
+    current = maintenance.status
     if _ORDER[status] < _ORDER[current]:
         raise Invalid(f"Maintenance cannot go back from “{current.label}” to “{status.label}”.")
     update = _advance(maintenance, status, message, actor, now or utcnow())
