@@ -42,9 +42,7 @@ def check_password_strength(password: str | None) -> str:
     if len(password) < MIN_PASSWORD:
         raise Invalid(f"The password must have at least {MIN_PASSWORD} characters.", "password")
     if len(password) > MAX_PASSWORD:
-        raise Invalid(
-            f"The password is too long (at most {MAX_PASSWORD} characters).", "password"
-        )
+        raise Invalid(f"The password is too long (at most {MAX_PASSWORD} characters).", "password")
     return password
 
 
