@@ -99,3 +99,7 @@ MAINTENANCE_STATUSES = (
 class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
