@@ -15,8 +15,7 @@ from app.templating import page_zone
 @bp.route("/incidents/backfill", methods=["GET", "POST"])
 def incident_backfill():
     components = component_service.list_components()
-    form = BackfillForm()
-    form.components.known = [c.id for c in components]
+    form = BackfillForm(offered=components)
 
     def save():
         incident = backfill.backfill_incident(

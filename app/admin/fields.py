@@ -7,6 +7,7 @@ shown with the form's other mistakes, next to its inputs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from wtforms import Field, StringField
@@ -19,33 +20,38 @@ from app.admin.parsers import (
     component_statuses,
     local_input_value,
     parse_local_datetime,
+    typed_input_value,
 )
+from app.models import Component
 from app.services.errors import Invalid
 from app.templating import page_zone
 
 
-class LocalDateTimeField(StringField):
-    """A `datetime-local` input, read in the page's time zone.
-
-    `data` is what was typed (or, before a submit, an aware datetime to show);
-    after validation `moment` is the aware UTC time. `what` names it in messages.
-    """
+class DateTimeInputField(StringField):
+    """A `datetime-local` input: `data` is what was typed, or an aware datetime to show
+    (in the page's time zone). Its owner reads it, with `parse_local_datetime`."""
 
     widget = DateTimeLocalInput()
+
+    def _value(self) -> str:
+        if isinstance(self.data, datetime):
+            return local_input_value(self.data, page_zone())
+        # The input can only hold a date and time; what else was typed, the message quotes.
+        return typed_input_value(self.data)
+
+
+class LocalDateTimeField(DateTimeInputField):
+    """A required `datetime-local` input, read in the page's time zone as it validates:
+    then `moment` is the aware UTC time. `what` names it in messages."""
 
     def __init__(self, label: str, what: str, **kwargs):
         super().__init__(label, **kwargs)
         self.what = what
         self.moment: datetime | None = None
 
-    def _value(self) -> str:
-        if isinstance(self.data, datetime):
-            return local_input_value(self.data, page_zone())
-        return (self.data or "").strip()
-
     def pre_validate(self, form) -> None:
         try:
-            self.moment = parse_local_datetime(self._value(), page_zone(), self.what)
+            self.moment = parse_local_datetime(self.data, page_zone(), self.what)
         except Invalid as exc:
             raise StopValidation(exc.message) from exc
 
@@ -94,3 +100,11 @@ class ComponentIdsField(Field):
             self.data = component_ids(self.data or [], self.known)
         except Invalid as exc:
             raise StopValidation(exc.message) from exc
+
+
+class OffersComponents:
+    """For a form with a `components` field: `offered` are the components it may name."""
+
+    def __init__(self, *args, offered: Iterable[Component] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.components.known = [component.id for component in offered]

@@ -61,7 +61,7 @@ class AdminForm(FlaskForm):
         if target is None or isinstance(target, FieldList):
             self.form_errors.append(message)
         else:
-            target.errors.append(message)
+            target.errors = [*target.errors, message]
 
 
 class Required(DataRequired):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextAreaField
 from wtforms.validators import Optional
-from wtforms.widgets import DateTimeLocalInput
 
-from app.admin.fields import ComponentStatusesField
+from app.admin.fields import ComponentStatusesField, DateTimeInputField, OffersComponents
 from app.admin.forms import AdminForm, AtMost, choice_field, enum_choices, strip, text_field
 from app.admin.parsers import parse_local_datetime
 from app.models import Impact, IncidentStatus
@@ -23,7 +22,7 @@ BACKFILL_DEFAULTS = ["investigating", "identified", "monitoring", "resolved", "r
 POSTMORTEM_ACTIONS = ("draft", "publish")
 
 
-class IncidentForm(AdminForm):
+class IncidentForm(OffersComponents, AdminForm):
     title = text_field("Title", MAX_TITLE)
     impact = choice_field("Impact", IMPACT_CHOICES, Impact.MINOR.value)
     status = choice_field("Status", INCIDENT_STATUS_CHOICES[:3], IncidentStatus.INVESTIGATING.value)
@@ -36,7 +35,7 @@ class EditIncidentForm(AdminForm):
     impact = choice_field("Impact", IMPACT_CHOICES)
 
 
-class UpdateForm(AdminForm):
+class UpdateForm(OffersComponents, AdminForm):
     status = choice_field("Status", INCIDENT_STATUS_CHOICES)
     impact = choice_field("Impact", IMPACT_CHOICES)
     message = text_field("Message", MAX_MESSAGE, area=True)
@@ -70,7 +69,7 @@ class PostmortemForm(AdminForm):
 class PastUpdateRow(Form):
     status = choice_field("Status", INCIDENT_STATUS_CHOICES, IncidentStatus.INVESTIGATING.value)
     # Read by BackfillForm, which names the row in its messages.
-    at = StringField("Time", filters=[strip], widget=DateTimeLocalInput())
+    at = DateTimeInputField("Time", filters=[strip])
     message = TextAreaField("Message", [Optional(), AtMost(MAX_MESSAGE)])
 
     @property
@@ -78,7 +77,7 @@ class PastUpdateRow(Form):
         return not (self.at.data or "").strip() and not (self.message.data or "").strip()
 
 
-class BackfillForm(AdminForm):
+class BackfillForm(OffersComponents, AdminForm):
     """A past incident: its updates are the rows that are not left empty.
 
     After validation, `past_updates` holds them with their times read in the page's zone.

@@ -53,8 +53,7 @@ def incidents():
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def incident_new():
     components = component_service.list_components()
-    form = IncidentForm()
-    form.components.known = [c.id for c in components]
+    form = IncidentForm(offered=components)
 
     def save():
         incident = service.open_incident(
@@ -100,8 +99,7 @@ def _incident_page(incident: Incident, form: UpdateForm, components: list[Compon
 def incident_update(incident_id: int):
     incident = _incident(incident_id)
     components = component_service.list_components()
-    form = UpdateForm()
-    form.components.known = [c.id for c in components]
+    form = UpdateForm(offered=components)
 
     def save():
         service.post_update(

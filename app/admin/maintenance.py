@@ -48,8 +48,7 @@ def maintenance_list():
 @bp.route("/maintenance/new", methods=["GET", "POST"])
 def maintenance_new():
     components = component_service.list_components()
-    form = MaintenanceForm()
-    form.components.known = [c.id for c in components]
+    form = MaintenanceForm(offered=components)
 
     def save():
         maintenance = service.schedule_maintenance(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.admin.fields import ComponentIdsField, LocalDateTimeField
+from app.admin.fields import ComponentIdsField, LocalDateTimeField, OffersComponents
 from app.admin.forms import AdminForm, choice_field, enum_choices, text_field
 from app.models import Incident, IncidentStatus
 from app.models.enums import MAINTENANCE_STATUSES
@@ -13,7 +13,7 @@ MAINTENANCE_STATUS_CHOICES = enum_choices(MAINTENANCE_STATUSES)
 _WINDOW_FIELDS = {"scheduled_for": "starts", "scheduled_until": "ends"}
 
 
-class MaintenanceForm(AdminForm):
+class MaintenanceForm(OffersComponents, AdminForm):
     service_fields = _WINDOW_FIELDS
 
     title = text_field("Title", MAX_TITLE)

@@ -105,13 +105,8 @@ def parse_local_datetime(value: str | None, zone: ZoneInfo, what: str = "time") 
     value = (value or "").strip()
     if not value:
         raise Invalid(f"{what.capitalize()} is required.", what)
-    for fmt in _FORMATS:
-        try:
-            naive = datetime.strptime(value, fmt)  # naive; the zone is added below
-            break
-        except ValueError:
-            continue
-    else:
+    naive = _naive(value)
+    if naive is None:
         raise Invalid(
             f"{what.capitalize()} “{value[:40]}” is not a date and time like 2024-05-01T14:30.",
             what,
@@ -130,6 +125,22 @@ def parse_local_datetime(value: str | None, zone: ZoneInfo, what: str = "time") 
     if not 1970 <= utc.year <= 9998:
         raise Invalid(f"{what.capitalize()} is out of range.", what)
     return utc
+
+
+def _naive(value: str) -> datetime | None:
+    for fmt in _FORMATS:
+        try:
+            return datetime.strptime(value, fmt)  # naive; the caller adds the zone
+        except ValueError:
+            continue
+    return None
+
+
+def typed_input_value(value: str | None) -> str:
+    """What was typed into a `datetime-local` input, as the input can show it again:
+    normalised, or empty when it is no date and time (its message quotes it)."""
+    naive = _naive((value or "").strip())
+    return naive.strftime("%Y-%m-%dT%H:%M") if naive else ""
 
 
 def local_input_value(value: datetime | None, zone: ZoneInfo) -> str:
