@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, session, url_for
+from flask import current_app, render_template, session, url_for
 from flask_login import current_user, logout_user
 
 from app.admin import bp, current_actor
@@ -60,5 +60,4 @@ def account_sessions_end():
     users.end_sessions(current_actor())
     logout_user()
     session.clear()
-    flash("You have logged out everywhere, on this device too.", "success")
-    return redirect(url_for("admin.login"))
+    return saved("You have logged out everywhere, on this device too.", url_for("admin.login"))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from app.admin import bp
-from app.admin.forms import submit
+from app.admin import bp, current_actor
+from app.admin.forms import saved, submit
 from app.admin.user_forms import LoginForm
 from app.extensions import limiter
 from app.services import users
@@ -105,8 +105,7 @@ def logout():
     # The guard let only a logged-in user in, and CSRFProtect checked the token.
     if current_user.is_authenticated:
         # Rotates the token in every login cookie of this user: a copied one stops working.
-        users.end_sessions(current_user._get_current_object())
+        users.end_sessions(current_actor())
     logout_user()
     session.clear()
-    flash("You have logged out.", "success")
-    return redirect(url_for("admin.login"))
+    return saved("You have logged out.", url_for("admin.login"))

@@ -7,6 +7,7 @@ from flask import render_template, url_for
 from app.admin import bp, current_actor
 from app.admin.forms import saved, submit
 from app.admin.incident_forms import BackfillForm
+from app.models import Component
 from app.services import backfill
 from app.services import components as component_service
 from app.templating import page_zone
@@ -27,13 +28,13 @@ def incident_backfill():
         )
         return saved("Past incident recorded.", url_for("admin.incident", incident_id=incident.id))
 
-    return submit(
-        form,
-        save,
-        lambda: render_template(
-            "admin/incidents/backfill.html",
-            form=form,
-            groups=component_service.grouped(components),
-            zone=page_zone().key,
-        ),
+    return submit(form, save, lambda: _backfill_page(form, components))
+
+
+def _backfill_page(form: BackfillForm, components: list[Component]):
+    return render_template(
+        "admin/incidents/backfill.html",
+        form=form,
+        groups=component_service.grouped(components),
+        zone=page_zone().key,
     )

@@ -66,13 +66,12 @@ def incident_new():
         )
         return saved("Incident opened.", _page_of(incident))
 
-    return submit(
-        form,
-        save,
-        lambda: render_template(
-            "admin/incidents/new.html", form=form, groups=component_service.grouped(components)
-        ),
-    )
+    return submit(form, save, lambda: _new_page(form, components))
+
+
+def _new_page(form: IncidentForm, components: list[Component]):
+    groups = component_service.grouped(components)
+    return render_template("admin/incidents/new.html", form=form, groups=groups)
 
 
 @bp.get("/incidents/<int:incident_id>")

@@ -8,7 +8,7 @@ from app.admin import bp, current_actor
 from app.admin.forms import saved, submit
 from app.admin.maintenance_forms import MaintenanceForm, MaintenanceUpdateForm, RescheduleForm
 from app.admin.parsers import check_page, requested_page
-from app.models import Incident
+from app.models import Component, Incident
 from app.services import components as component_service
 from app.services import incidents as incident_service
 from app.services import maintenance as service
@@ -61,12 +61,12 @@ def maintenance_new():
         )
         return saved("Maintenance scheduled.", _shown(maintenance))
 
-    return submit(
-        form,
-        save,
-        lambda: render_template(
-            "admin/maintenance/new.html", form=form, components=components, zone=page_zone().key
-        ),
+    return submit(form, save, lambda: _new_page(form, components))
+
+
+def _new_page(form: MaintenanceForm, components: list[Component]):
+    return render_template(
+        "admin/maintenance/new.html", form=form, components=components, zone=page_zone().key
     )
 
 
