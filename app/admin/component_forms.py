@@ -17,9 +17,7 @@ class ComponentForm(GroupForm):
     service_fields = {"group": "group_id"}
 
     group_id = choice_field("Group", [])
-    status = choice_field(
-        "Status", enum_choices(ComponentStatus), ComponentStatus.OPERATIONAL.value
-    )
+    status = choice_field("Status", enum_choices(ComponentStatus), ComponentStatus.OPERATIONAL)
 
     def offer_groups(self, groups: list[ComponentGroup]) -> None:
         self.group_id.choices = choices([("", "No group"), *((str(g.id), g.name) for g in groups)])

@@ -18,14 +18,14 @@ from app.templating import page_zone
 IMPACT_CHOICES = enum_choices(INCIDENT_IMPACTS)
 INCIDENT_STATUS_CHOICES = enum_choices(INCIDENT_STATUSES)
 # The statuses a backfill form's rows start with, oldest first.
-BACKFILL_DEFAULTS = ["investigating", "identified", "monitoring", "resolved", "resolved"]
+BACKFILL_DEFAULTS = [*INCIDENT_STATUSES, IncidentStatus.RESOLVED]
 POSTMORTEM_ACTIONS = ("draft", "publish")
 
 
 class IncidentForm(OffersComponents, AdminForm):
     title = text_field("Title", MAX_TITLE)
-    impact = choice_field("Impact", IMPACT_CHOICES, Impact.MINOR.value)
-    status = choice_field("Status", INCIDENT_STATUS_CHOICES[:3], IncidentStatus.INVESTIGATING.value)
+    impact = choice_field("Impact", IMPACT_CHOICES, Impact.MINOR)
+    status = choice_field("Status", INCIDENT_STATUS_CHOICES[:3], IncidentStatus.INVESTIGATING)
     message = text_field("Message", MAX_MESSAGE, area=True)
     components = ComponentStatusesField()
 
@@ -67,7 +67,7 @@ class PostmortemForm(AdminForm):
 
 
 class PastUpdateRow(Form):
-    status = choice_field("Status", INCIDENT_STATUS_CHOICES, IncidentStatus.INVESTIGATING.value)
+    status = choice_field("Status", INCIDENT_STATUS_CHOICES, IncidentStatus.INVESTIGATING)
     # Read by BackfillForm, which names the row in its messages.
     at = DateTimeInputField("Time", filters=[strip])
     message = TextAreaField("Message", [Optional(), AtMost(MAX_MESSAGE)])
@@ -84,7 +84,7 @@ class BackfillForm(OffersComponents, AdminForm):
     """
 
     title = text_field("Title", MAX_TITLE)
-    impact = choice_field("Impact", IMPACT_CHOICES, Impact.MINOR.value)
+    impact = choice_field("Impact", IMPACT_CHOICES, Impact.MINOR)
     updates = FieldList(
         FormField(PastUpdateRow), min_entries=len(BACKFILL_DEFAULTS), max_entries=10
     )

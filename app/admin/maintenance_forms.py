@@ -48,4 +48,4 @@ class MaintenanceUpdateForm(AdminForm):
         later = list(MAINTENANCE_STATUSES[MAINTENANCE_STATUSES.index(current) :])
         self.status.choices = enum_choices(later)
         if self.status.data not in later:
-            self.status.data = later[min(1, len(later) - 1)].value
+            self.status.data = later[min(1, len(later) - 1)]

@@ -38,7 +38,7 @@ class ActionForm(AdminForm):
 class AddUserForm(AdminForm):
     # Ids of their own: the users page holds other forms with the same field names.
     email = _email("Enter an email address.", id="new-email")
-    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MANAGER.value, id="new-role")
+    role = SelectField("Role", choices=ROLE_CHOICES, default=Role.MANAGER, id="new-role")
     password = _new_password(
         "Initial password",
         "Enter an initial password.",
