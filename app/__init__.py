@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     from app import errors, security, templating
-    from app.admin import bp as admin_bp
+    from app.admin.views import bp as admin_bp
     from app.api import bp as api_bp
     from app.cli import register_cli
     from app.public import bp as public_bp

@@ -42,11 +42,9 @@ def format_time(value: datetime | None, style: str = "datetime") -> Markup:
     return Markup('<time datetime="{}" data-style="{}">{}</time>').format(iso, style, text)
 
 
-def status_label(value: str) -> str:
-    try:
-        return ComponentStatus(value).label
-    except ValueError:
-        return IncidentStatus(value).label
+def status_label(value: ComponentStatus | IncidentStatus) -> str:
+    """A status in words: "Major Outage", "In progress"."""
+    return value.label
 
 
 def init_app(app: Flask) -> None:

@@ -1,4 +1,8 @@
-"""The incident managers' side. Closed by default: one guard covers every route."""
+"""The incident managers' side. Closed by default: one guard covers every route.
+
+This module holds the blueprint and imports no view: the view modules import it
+to add their routes, and `app.admin.views` loads them all for the app factory.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ def admin_only(view):
     """Mark a view as needing the `admin` role (the default is `manager`)."""
     view.required_role = Role.ADMIN
     return view
+
+
+def current_actor():
+    """The logged-in user, as the services' `actor=` (the audit log names them)."""
+    return current_user._get_current_object()
 
 
 def required_role(endpoint: str) -> str:
@@ -55,6 +64,3 @@ def navigation():
     name = (request.endpoint or "").removeprefix("admin.")
     section = next((s for prefix, s in _SECTIONS.items() if name.startswith(prefix)), "dashboard")
     return {"current_section": section}
-
-
-from app.admin import views  # noqa: E402, F401

@@ -2,57 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, session, url_for
-from flask_login import current_user, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from flask import current_app, render_template, session, url_for
+from flask_login import current_user, logout_user
 
-from app.admin import bp
+from app.admin import bp, current_actor
+from app.admin.auth import begin_session
+from app.admin.forms import saved, submit
+from app.admin.user_forms import ChangePasswordForm
 from app.extensions import limiter
 from app.services import users
-from app.services.errors import Invalid
-from app.services.users import MIN_PASSWORD
 
 
-class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password",
-        validators=[DataRequired("Enter your current password."), Length(max=1024)],
-    )
-    password = PasswordField(
-        "New password",
-        validators=[
-            DataRequired("Enter a new password."),
-            Length(
-                min=MIN_PASSWORD,
-                max=1024,
-                message=f"The new password must have between {MIN_PASSWORD} and 1024 characters.",
-            ),
-        ],
-        description=f"At least {MIN_PASSWORD} characters.",
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[
-            DataRequired("Repeat the new password."),
-            EqualTo("password", "The two new passwords differ."),
-        ],
-    )
-
-
-def _me():
-    return current_user._get_current_object()
-
-
-def _account_page(form: ChangePasswordForm | None = None, status: int = 200):
-    return (
-        render_template(
-            "admin/account.html",
-            form=form or ChangePasswordForm(formdata=None),
-        ),
-        status,
-    )
+def _account_page(form: ChangePasswordForm):
+    return render_template("admin/account.html", form=form)
 
 
 def _user_key() -> str:
@@ -65,7 +27,7 @@ def _refused(response) -> bool:
 
 @bp.get("/account")
 def account():
-    return _account_page()
+    return _account_page(ChangePasswordForm(formdata=None))
 
 
 @bp.post("/account/password")
@@ -78,31 +40,24 @@ def account():
 )
 def account_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = users.change_own_password(_me(), form.current_password.data, form.password.data)
-        except Invalid as exc:
-            field = getattr(form, exc.field or "", None)
-            if field is None:
-                form.form_errors.append(exc.message)
-            else:
-                field.errors = [*field.errors, exc.message]
-        else:
-            # The change ended every session of this user; this browser starts a fresh
-            # one on the new token, and nothing from the old session carries over.
-            session.clear()
-            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-            login_user(user)
-            flash("Your password is changed; your other sessions have ended.", "success")
-            return redirect(url_for("admin.account"))
-    return _account_page(form, 400)
+
+    def save():
+        user = users.change_own_password(
+            current_actor(), form.current_password.data, form.password.data
+        )
+        # The change ended every session of this user; this browser starts a fresh one.
+        begin_session(user)
+        return saved(
+            "Your password is changed; your other sessions have ended.", url_for("admin.account")
+        )
+
+    return submit(form, save, lambda: _account_page(form))
 
 
 @bp.post("/account/sessions/end")
 def account_sessions_end():
     # The guard let only a logged-in user in, and CSRFProtect checked the token.
-    users.end_sessions(_me())
+    users.end_sessions(current_actor())
     logout_user()
     session.clear()
-    flash("You have logged out everywhere, on this device too.", "success")
-    return redirect(url_for("admin.login"))
+    return saved("You have logged out everywhere, on this device too.", url_for("admin.login"))

@@ -7,9 +7,8 @@ import json
 from flask import abort, render_template, request, url_for
 
 from app.admin import admin_only, bp
-from app.admin.incident_forms import page_number
+from app.admin.parsers import check_page, requested_page
 from app.services import audit_log
-from app.services.errors import Invalid
 
 PER_PAGE = 50
 _MAX_ACTOR = 254
@@ -87,17 +86,13 @@ def target_url(live_targets: dict, target_type: str, target_id: str | None) -> s
 @bp.get("/audit")
 @admin_only
 def audit():
-    try:
-        page = page_number(request.args.get("page"))
-    except Invalid as exc:
-        abort(400, exc.message)
+    page = requested_page()
     action = _action_filter(request.args.get("action"))
     actor = _actor_filter(request.args.get("actor"))
     found = audit_log.page_of_events(
         page, PER_PAGE, action_prefix=f"{action}." if action else None, actor=actor
     )
-    if page > found.pages:
-        abort(404, f"There is no page {page}; the last page is {found.pages}.")
+    check_page(page, found.pages)
     return render_template(
         "admin/audit.html",
         found=found,

@@ -6,12 +6,13 @@ import math
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from app.admin import bp
-from app.admin.account_forms import LoginForm
+from app.admin import bp, current_actor
+from app.admin.forms import saved, submit
+from app.admin.user_forms import LoginForm
 from app.extensions import limiter
 from app.services import users
 
@@ -90,6 +91,14 @@ def _limit_for(name: str):
     return lambda: current_app.config[name]
 
 
+def begin_session(user) -> None:
+    """Log `user` in on a new session: nothing set before it (by anyone) carries over,
+    not even the CSRF token, which the next page issues afresh."""
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    login_user(user)
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     _limit_for("LOGIN_FAILURES_PER_ACCOUNT"),
@@ -108,26 +117,24 @@ def _limit_for(name: str):
     scope=_ADDRESS_SCOPE,
 )
 def login():
-    form = LoginForm()
-    if request.method == "GET":
-        form.next.data = request.args.get("next", "")
+    form = LoginForm(next=request.args.get("next", ""))
     destination = safe_next_url(form.next.data) or url_for("admin.dashboard")
-    if current_user.is_authenticated and request.method == "GET":
+    if current_user.is_authenticated and not form.is_submitted():
         return redirect(destination)
-    if request.method == "GET":
-        return render_template("admin/login.html", form=form)
-    if not form.validate_on_submit():
-        return render_template("admin/login.html", form=form), 400
-    user = users.authenticate(form.email.data, form.password.data)
-    if user is None:
-        return render_template("admin/login.html", form=form, error=LOGIN_FAILED), _FAILED
-    users.record_login(user, form.password.data)
-    # A new session at login: nothing set before it (by anyone) carries over,
-    # not even the CSRF token, which the next page issues afresh.
-    session.clear()
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
-    login_user(user)
-    return redirect(destination)
+
+    def save():
+        user = users.authenticate(form.email.data, form.password.data)
+        if user is None:
+            return _login_page(form, LOGIN_FAILED), _FAILED
+        users.record_login(user, form.password.data)
+        begin_session(user)
+        return redirect(destination)
+
+    return submit(form, save, lambda: _login_page(form))
+
+
+def _login_page(form: LoginForm, error: str | None = None):
+    return render_template("admin/login.html", form=form, error=error)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -135,8 +142,7 @@ def logout():
     # The guard let only a logged-in user in, and CSRFProtect checked the token.
     if current_user.is_authenticated:
         # Rotates the token in every login cookie of this user: a copied one stops working.
-        users.end_sessions(current_user._get_current_object())
+        users.end_sessions(current_actor())
     logout_user()
     session.clear()
-    flash("You have logged out.", "success")
-    return redirect(url_for("admin.login"))
+    return saved("You have logged out.", url_for("admin.login"))

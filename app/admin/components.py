@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import redirect, render_template, request, url_for
 
-from app.admin import bp
-from app.admin.incident_forms import (
-    ComponentForm,
-    GroupForm,
-    add_error,
-    choices,
-    failure_status,
-    optional_int,
-)
+from app.admin import bp, current_actor
+from app.admin.component_forms import ComponentForm, GroupForm, StatusForm
+from app.admin.forms import saved, submit
+from app.admin.parsers import direction
+from app.models import Component, ComponentGroup
 from app.services import components as service
-from app.services.errors import ServiceError
-
-
-def _actor():
-    return current_user._get_current_object()
-
-
-def _direction() -> int:
-    direction = {"up": -1, "down": 1}.get(request.form.get("direction", ""))
-    if direction is None:
-        abort(400, "Direction must be up or down.")
-    return direction
 
 
 @bp.get("/components")
@@ -34,94 +17,82 @@ def components():
     return _list_page()
 
 
-def _list_page(error: str | None = None):
+def _list_page(errors=()):
     items = service.list_components()
     return render_template(
         "admin/components/list.html",
         groups=service.list_groups(),
         components=items,
         ungrouped=[c for c in items if c.group_id is None],
-        error=error,
+        errors=errors,
     )
 
 
-def _group_choices(form: ComponentForm) -> None:
-    groups = [(str(g.id), g.name) for g in service.list_groups()]
-    form.group_id.choices = choices([("", "No group"), *groups])
+def _form_page(form: ComponentForm, component: Component | None):
+    return render_template("admin/components/form.html", form=form, component=component)
+
+
+def _group_page(form: GroupForm, group: ComponentGroup | None):
+    return render_template("admin/components/group_form.html", form=form, group=group)
+
+
+def _listed(anchor: str):
+    return url_for("admin.components", _anchor=anchor)
 
 
 @bp.route("/components/new", methods=["GET", "POST"])
 def component_new():
-    form = ComponentForm()
-    _group_choices(form)
-    if form.is_submitted():
-        if form.validate():
-            try:
-                component = service.create_component(
-                    name=form.name.data,
-                    description=form.description.data,
-                    group_id=optional_int(form.group_id.data, "group"),
-                    status=form.status.data,
-                    actor=_actor(),
-                )
-            except ServiceError as exc:
-                add_error(form, exc.message, exc.field)
-                return _form_page(form, None), failure_status(exc)
-            flash(f"Component “{component.name}” created.", "success")
-            return redirect(url_for("admin.components"))
-        return _form_page(form, None), 400
-    if request.args.get("group"):
-        form.group_id.data = request.args["group"]
-    return _form_page(form, None)
+    form = ComponentForm(group_id=request.args.get("group"))
+    form.offer_groups(service.list_groups())
 
+    def save():
+        component = service.create_component(
+            **form.details(), status=form.status.data, actor=current_actor()
+        )
+        return saved(f"Component “{component.name}” created.", url_for("admin.components"))
 
-def _form_page(form, component):
-    return render_template("admin/components/form.html", form=form, component=component)
+    return submit(form, save, lambda: _form_page(form, None))
 
 
 @bp.route("/components/<int:component_id>/edit", methods=["GET", "POST"])
 def component_edit(component_id: int):
     component = service.get_component(component_id)
-    form = ComponentForm(obj=None if request.method == "POST" else component)
-    _group_choices(form)
-    if form.is_submitted():
-        if form.validate():
-            try:
-                service.update_component(
-                    component,
-                    name=form.name.data,
-                    description=form.description.data,
-                    group_id=optional_int(form.group_id.data, "group"),
-                    showcase=component.showcase,
-                    only_show_if_degraded=component.only_show_if_degraded,
-                    actor=_actor(),
-                )
-            except ServiceError as exc:
-                add_error(form, exc.message, exc.field)
-                return _form_page(form, service.get_component(component_id)), failure_status(exc)
-            flash(f"Component “{component.name}” saved.", "success")
-            return redirect(url_for("admin.components"))
-        return _form_page(form, component), 400
-    form.group_id.data = str(component.group_id or "")
-    return _form_page(form, component)
+    form = ComponentForm(obj=component)
+    form.offer_groups(service.list_groups())
+
+    def save():
+        service.update_component(
+            component,
+            **form.details(),
+            showcase=component.showcase,
+            only_show_if_degraded=component.only_show_if_degraded,
+            actor=current_actor(),
+        )
+        return saved(f"Component “{component.name}” saved.", url_for("admin.components"))
+
+    return submit(form, save, lambda: _form_page(form, component))
 
 
 @bp.post("/components/<int:component_id>/status")
 def component_status(component_id: int):
     component = service.get_component(component_id)
-    try:
-        service.set_status(component, request.form.get("status", ""), actor=_actor())
-    except ServiceError as exc:
-        return _list_page(exc.message), failure_status(exc)
-    flash(f"“{component.name}” is now {component.status_enum.label}.", "success")
-    return redirect(url_for("admin.components", _anchor=f"component-{component.id}"))
+    form = StatusForm()
+
+    def save():
+        service.set_status(component, form.status.data, actor=current_actor())
+        message = f"“{component.name}” is now {component.status.label}."
+        return saved(message, _listed(f"component-{component.id}"))
+
+    return submit(form, save, lambda: _list_page(form.messages))
 
 
 @bp.post("/components/<int:component_id>/move")
 def component_move(component_id: int):
     component = service.get_component(component_id)
-    service.move_component(component, _direction(), actor=_actor())
-    return redirect(url_for("admin.components", _anchor=f"component-{component.id}"))
+    service.move_component(
+        component, direction(request.form.get("direction")), actor=current_actor()
+    )
+    return redirect(_listed(f"component-{component.id}"))
 
 
 @bp.route("/components/<int:component_id>/delete", methods=["GET", "POST"])
@@ -130,7 +101,7 @@ def component_delete(component_id: int):
     return _confirm_delete(
         "component",
         component.name,
-        lambda: service.delete_component(component, actor=_actor()),
+        lambda: service.delete_component(component, actor=current_actor()),
         done=f"Component “{component.name}” deleted.",
     )
 
@@ -139,8 +110,7 @@ def _confirm_delete(what: str, name: str, delete, *, done: str, members=()):
     """GET asks for confirmation; POST deletes, says so, and returns to the list."""
     if request.method == "POST":
         delete()
-        flash(done, "success")
-        return redirect(url_for("admin.components"))
+        return saved(done, url_for("admin.components"))
     return render_template(
         "admin/components/delete.html",
         what=what,
@@ -153,49 +123,35 @@ def _confirm_delete(what: str, name: str, delete, *, done: str, members=()):
 @bp.route("/groups/new", methods=["GET", "POST"])
 def group_new():
     form = GroupForm()
-    if form.is_submitted():
-        if form.validate():
-            try:
-                group = service.create_group(
-                    name=form.name.data, description=form.description.data, actor=_actor()
-                )
-            except ServiceError as exc:
-                add_error(form, exc.message, exc.field)
-                return _group_page(form, None), failure_status(exc)
-            flash(f"Group “{group.name}” created.", "success")
-            return redirect(url_for("admin.components"))
-        return _group_page(form, None), 400
-    return _group_page(form, None)
 
+    def save():
+        group = service.create_group(
+            name=form.name.data, description=form.description.data, actor=current_actor()
+        )
+        return saved(f"Group “{group.name}” created.", url_for("admin.components"))
 
-def _group_page(form, group):
-    return render_template("admin/components/group_form.html", form=form, group=group)
+    return submit(form, save, lambda: _group_page(form, None))
 
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
 def group_edit(group_id: int):
     group = service.get_group(group_id)
-    form = GroupForm(obj=None if request.method == "POST" else group)
-    if form.is_submitted():
-        if form.validate():
-            try:
-                service.update_group(
-                    group, name=form.name.data, description=form.description.data, actor=_actor()
-                )
-            except ServiceError as exc:
-                add_error(form, exc.message, exc.field)
-                return _group_page(form, service.get_group(group_id)), failure_status(exc)
-            flash(f"Group “{group.name}” saved.", "success")
-            return redirect(url_for("admin.components"))
-        return _group_page(form, group), 400
-    return _group_page(form, group)
+    form = GroupForm(obj=group)
+
+    def save():
+        service.update_group(
+            group, name=form.name.data, description=form.description.data, actor=current_actor()
+        )
+        return saved(f"Group “{group.name}” saved.", url_for("admin.components"))
+
+    return submit(form, save, lambda: _group_page(form, group))
 
 
 @bp.post("/groups/<int:group_id>/move")
 def group_move(group_id: int):
     group = service.get_group(group_id)
-    service.move_group(group, _direction(), actor=_actor())
-    return redirect(url_for("admin.components", _anchor=f"group-{group.id}"))
+    service.move_group(group, direction(request.form.get("direction")), actor=current_actor())
+    return redirect(_listed(f"group-{group.id}"))
 
 
 @bp.route("/groups/<int:group_id>/delete", methods=["GET", "POST"])
@@ -204,7 +160,7 @@ def group_delete(group_id: int):
     return _confirm_delete(
         "group",
         group.name,
-        lambda: service.delete_group(group, actor=_actor()),
+        lambda: service.delete_group(group, actor=current_actor()),
         done=f"Group “{group.name}” deleted; its components are now ungrouped.",
         members=[c.name for c in group.components],
     )

@@ -1,10 +1,12 @@
-"""Loads every admin view module so their routes register on the blueprint."""
+"""The admin blueprint with every view module loaded: what the app factory registers."""
 
+# Importing a view module adds its routes to the blueprint.
 from app.admin import (  # noqa: F401
     account,
     audit,
     auth,
     backfill,
+    bp,
     components,
     dashboard,
     incidents,
@@ -12,3 +14,5 @@ from app.admin import (  # noqa: F401
     settings,
     users,
 )
+
+__all__ = ["bp"]

@@ -72,7 +72,7 @@ def component(item: Component, page_id: str, group_code: str | None) -> dict:
 
 def group(item: ComponentGroup, children: list[Component], page_id: str) -> dict:
     worst = max(
-        (ComponentStatus(c.status) for c in children),
+        (c.status for c in children),
         key=lambda s: s.severity,
         default=ComponentStatus.OPERATIONAL,
     )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.enums import ComponentStatus
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -35,11 +35,6 @@ class ComponentGroup(db.Model):
         back_populates="group", order_by="Component.position"
     )
 
-    @property
-    def worst_status(self) -> ComponentStatus:
-        statuses = [ComponentStatus(c.status) for c in self.components]
-        return max(statuses, key=lambda s: s.severity, default=ComponentStatus.OPERATIONAL)
-
 
 class Component(db.Model):
     __tablename__ = "component"
@@ -52,7 +47,9 @@ class Component(db.Model):
         ForeignKey("component_group.id", ondelete="SET NULL")
     )
     position: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(32), default=ComponentStatus.OPERATIONAL)
+    status: Mapped[ComponentStatus] = mapped_column(
+        enum_column(ComponentStatus, 32), default=ComponentStatus.OPERATIONAL
+    )
     showcase: Mapped[bool] = mapped_column(Boolean, default=True)
     only_show_if_degraded: Mapped[bool] = mapped_column(Boolean, default=False)
     start_date: Mapped[date | None] = mapped_column(Date)
@@ -60,10 +57,6 @@ class Component(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     group: Mapped[ComponentGroup | None] = relationship(back_populates="components")
-
-    @property
-    def status_enum(self) -> ComponentStatus:
-        return ComponentStatus(self.status)
 
 
 class ComponentStatusPeriod(db.Model):
@@ -84,7 +77,7 @@ class ComponentStatusPeriod(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     component_id: Mapped[int] = mapped_column(ForeignKey("component.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[ComponentStatus] = mapped_column(enum_column(ComponentStatus, 32))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id", ondelete="SET NULL"))

@@ -33,14 +33,23 @@ class ComponentStatus(StrEnum):
 
 
 class Impact(StrEnum):
+    """How bad an incident is for visitors, and the page indicator, in Statuspage's words.
+
+    Statuspage gives scheduled maintenance the impact `maintenance`, and shows it
+    as the page indicator while maintenance runs and nothing is wrong; an
+    incident's impact is one of INCIDENT_IMPACTS.
+    """
+
     NONE = "none"
     MINOR = "minor"
     MAJOR = "major"
     CRITICAL = "critical"
+    MAINTENANCE = "maintenance"
 
     @property
     def rank(self) -> int:
-        return ["none", "minor", "major", "critical"].index(self.value)
+        """Higher is worse; maintenance ranks with none (nothing is wrong)."""
+        return {"none": 0, "maintenance": 0, "minor": 1, "major": 2, "critical": 3}[self.value]
 
     @property
     def label(self) -> str:
@@ -72,6 +81,7 @@ class IncidentStatus(StrEnum):
         return self in (IncidentStatus.RESOLVED, IncidentStatus.COMPLETED)
 
 
+INCIDENT_IMPACTS = (Impact.NONE, Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)
 INCIDENT_STATUSES = (
     IncidentStatus.INVESTIGATING,
     IncidentStatus.IDENTIFIED,
@@ -89,3 +99,7 @@ MAINTENANCE_STATUSES = (
 class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()

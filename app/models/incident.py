@@ -8,8 +8,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.enums import IncidentKind, IncidentStatus
-from app.models.types import UTCDateTime, utcnow
+from app.models.enums import ComponentStatus, Impact, IncidentKind, IncidentStatus
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class Incident(db.Model):
@@ -24,10 +24,12 @@ class Incident(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), default=IncidentKind.INCIDENT)
+    kind: Mapped[IncidentKind] = mapped_column(
+        enum_column(IncidentKind, 16), default=IncidentKind.INCIDENT
+    )
     name: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(32))
-    impact: Mapped[str] = mapped_column(String(16), default="none")
+    status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus, 32))
+    impact: Mapped[Impact] = mapped_column(enum_column(Impact, 16), default=Impact.NONE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -55,12 +57,8 @@ class Incident(db.Model):
         return self.kind == IncidentKind.MAINTENANCE
 
     @property
-    def status_enum(self) -> IncidentStatus:
-        return IncidentStatus(self.status)
-
-    @property
     def is_closed(self) -> bool:
-        return self.status_enum.is_closed
+        return self.status.is_closed
 
     @property
     def latest_update(self) -> IncidentUpdate | None:
@@ -77,7 +75,7 @@ class IncidentUpdate(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(String(32))
+    status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus, 32))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -92,10 +90,6 @@ class IncidentUpdate(db.Model):
     revisions: Mapped[list[UpdateRevision]] = relationship(
         back_populates="update", order_by="UpdateRevision.id", cascade="all, delete-orphan"
     )
-
-    @property
-    def status_enum(self) -> IncidentStatus:
-        return IncidentStatus(self.status)
 
 
 class UpdateRevision(db.Model):
@@ -127,8 +121,8 @@ class ComponentChange(db.Model):
     # Kept so history still names a component after it is deleted.
     component_code: Mapped[str] = mapped_column(String(12))
     component_name: Mapped[str] = mapped_column(String(100))
-    old_status: Mapped[str] = mapped_column(String(32))
-    new_status: Mapped[str] = mapped_column(String(32))
+    old_status: Mapped[ComponentStatus] = mapped_column(enum_column(ComponentStatus, 32))
+    new_status: Mapped[ComponentStatus] = mapped_column(enum_column(ComponentStatus, 32))
 
     update: Mapped[IncidentUpdate] = relationship(back_populates="changes")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, Float
+from sqlalchemy import DateTime, Enum, Float
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
@@ -36,6 +37,23 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def enum_column(enum_type: type[StrEnum], length: int) -> Enum:
+    """A column holding members of `enum_type`, stored as their values in a VARCHAR(`length`).
+
+    Not a native enum, and no CHECK constraint: SQLite and PostgreSQL store the
+    same plain strings as before, so adding a member needs no migration. Values,
+    not member names, are stored (`"major_outage"`, as the Statuspage API spells
+    it), and binding a string that is no member fails before it reaches the row.
+    """
+    return Enum(
+        enum_type,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
 from app.models.enums import Role
-from app.models.types import UTCDateTime, utcnow
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 def new_session_token() -> str:
@@ -24,7 +24,7 @@ class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16), default=Role.MANAGER)
+    role: Mapped[Role] = mapped_column(enum_column(Role, 16), default=Role.MANAGER)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the login cookie: rotating it ends every session of this user
     # on the server, so a copied cookie stops working after logout.

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Response, abort, current_app, render_template, request
 
 from app.cache import public_cached
-from app.models import ComponentStatus
+from app.models import ComponentStatus, Impact
 from app.public import bp
 from app.services.components import get_component_by_code
 from app.services.status import active_incidents, active_maintenance, current_page_status
@@ -26,20 +26,22 @@ MAX_LABEL = 40
 THEMES = ("light", "dark")
 
 LABEL_COLOUR = "#555555"
-# White text on each of these meets WCAG AA (at least 4.5:1).
-INDICATOR_BADGES = {
-    "none": ("operational", "#1a7f37"),
-    "minor": ("minor outage", "#9a6700"),
-    "major": ("partial outage", "#bc4c00"),
-    "critical": ("major outage", "#cf222e"),
-    "maintenance": ("maintenance", "#0969da"),
-}
-COMPONENT_COLOURS = {
+# The light status colours of static/css/status-colours.css, the pages' one definition (a
+# test keeps them equal). White text on each meets WCAG AA (at least 4.5:1).
+STATUS_COLOURS = {
     ComponentStatus.OPERATIONAL: "#1a7f37",
     ComponentStatus.DEGRADED_PERFORMANCE: "#9a6700",
     ComponentStatus.PARTIAL_OUTAGE: "#bc4c00",
     ComponentStatus.MAJOR_OUTAGE: "#cf222e",
     ComponentStatus.UNDER_MAINTENANCE: "#0969da",
+}
+# The page indicator in words, painted as the component status it stands for.
+INDICATOR_BADGES = {
+    Impact.NONE: ("operational", STATUS_COLOURS[ComponentStatus.OPERATIONAL]),
+    Impact.MINOR: ("minor outage", STATUS_COLOURS[ComponentStatus.DEGRADED_PERFORMANCE]),
+    Impact.MAJOR: ("partial outage", STATUS_COLOURS[ComponentStatus.PARTIAL_OUTAGE]),
+    Impact.CRITICAL: ("major outage", STATUS_COLOURS[ComponentStatus.MAJOR_OUTAGE]),
+    Impact.MAINTENANCE: ("maintenance", STATUS_COLOURS[ComponentStatus.UNDER_MAINTENANCE]),
 }
 
 # Advance widths of Verdana at 11px, the badge font, grouped by width.
@@ -174,5 +176,5 @@ def badge():
 def component_badge(code: str):
     component = get_component_by_code(code)
     label = _label(component.name)
-    status = component.status_enum
-    return render_badge(label, status.label.lower(), COMPONENT_COLOURS[status])
+    status = component.status
+    return render_badge(label, status.label.lower(), STATUS_COLOURS[status])

@@ -37,7 +37,7 @@ class Section:
     def worst_status(self) -> ComponentStatus:
         # The group's hidden children are all operational, so its shown ones decide; reading
         # them, not group.components, saves a query per group.
-        statuses = (c.status_enum for c in self.components)
+        statuses = (c.status for c in self.components)
         return max(statuses, key=lambda s: s.severity, default=ComponentStatus.OPERATIONAL)
 
     @property

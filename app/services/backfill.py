@@ -22,6 +22,7 @@ from app.services import audit, validate
 from app.services.errors import Invalid
 from app.services.incidents import (
     MAX_MESSAGE,
+    MAX_TITLE,
     _affect,
     _components,
     add_update,
@@ -95,7 +96,7 @@ def backfill_incident(
 ) -> Incident:
     """Record a past, resolved incident with explicit times (oldest update first)."""
     now = now or utcnow()
-    name = validate.text(name, "title", max_len=200)
+    name = validate.text(name, "title", max_len=MAX_TITLE)
     impact = parse_impact(impact)
     if not updates:
         raise Invalid("A past incident needs at least one update.", "updates")

@@ -23,6 +23,9 @@ from app.services.tx import locked, locked_all, row_id, transactional
 COMPONENT_GONE = "This component no longer exists; it was deleted meanwhile."
 GROUP_GONE = "This component group no longer exists; it was deleted meanwhile."
 
+MAX_NAME = 100
+MAX_DESCRIPTION = 2000
+
 
 def list_components() -> list[Component]:
     return list(db.session.scalars(select(Component).order_by(Component.position, Component.id)))
@@ -75,12 +78,8 @@ def lock_components(ids: Iterable[int]) -> dict[int, Component]:
     return {c.id: c for c in locked_all(Component, Component.id.in_(wanted))}
 
 
-def parse_status(value) -> ComponentStatus:
-    try:
-        return ComponentStatus(value)
-    except ValueError as exc:
-        allowed = ", ".join(s.value for s in ComponentStatus)
-        raise Invalid(f"Component status must be one of: {allowed}.", "status") from exc
+def parse_status(value, field: str = "status") -> ComponentStatus:
+    return validate.choice(ComponentStatus, value, field, label="component status")
 
 
 def _unique_name(model, name: str, exclude_id: int | None, what: str) -> None:
@@ -106,7 +105,7 @@ def apply_status(
     The caller holds `component` locked (`lock_components` or `locked`), so its open
     period is the only one and nobody else ends it meanwhile.
     """
-    old = ComponentStatus(component.status)
+    old = component.status
     if old == status:
         return old
     open_period = db.session.scalar(
@@ -146,9 +145,9 @@ def create_component(
 ) -> Component:
     """Add a component at the end of the list, with its first status period."""
     now = now or utcnow()
-    name = validate.text(name, "name", max_len=100)
+    name = validate.text(name, "name", max_len=MAX_NAME)
     description = validate.text(
-        description, "description", max_len=2000, required=False, multiline=True
+        description, "description", max_len=MAX_DESCRIPTION, required=False, multiline=True
     )
     status = parse_status(status)
     _unique_name(Component, name, None, "component")
@@ -187,9 +186,9 @@ def update_component(
     actor=None,
 ) -> Component:
     """Edit a component's name, description, group and visibility."""
-    name = validate.text(name, "name", max_len=100)
+    name = validate.text(name, "name", max_len=MAX_NAME)
     description = validate.text(
-        description, "description", max_len=2000, required=False, multiline=True
+        description, "description", max_len=MAX_DESCRIPTION, required=False, multiline=True
     )
     # The group before the component, in the order delete_group takes them.
     group = (
@@ -291,9 +290,9 @@ def _move(items: list, item, direction: int) -> None:
 
 @transactional
 def create_group(*, name: str, description: str | None = None, actor=None) -> ComponentGroup:
-    name = validate.text(name, "name", max_len=100)
+    name = validate.text(name, "name", max_len=MAX_NAME)
     description = validate.text(
-        description, "description", max_len=2000, required=False, multiline=True
+        description, "description", max_len=MAX_DESCRIPTION, required=False, multiline=True
     )
     _unique_name(ComponentGroup, name, None, "group")
     group = ComponentGroup(
@@ -308,9 +307,9 @@ def create_group(*, name: str, description: str | None = None, actor=None) -> Co
 
 @transactional
 def update_group(group: ComponentGroup, *, name: str, description: str | None, actor=None):
-    name = validate.text(name, "name", max_len=100)
+    name = validate.text(name, "name", max_len=MAX_NAME)
     description = validate.text(
-        description, "description", max_len=2000, required=False, multiline=True
+        description, "description", max_len=MAX_DESCRIPTION, required=False, multiline=True
     )
     group = locked(ComponentGroup, group, missing=GROUP_GONE)
     _unique_name(ComponentGroup, name, group.id, "group")

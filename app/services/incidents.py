@@ -27,13 +27,14 @@ from app.models import (
     UpdateRevision,
     utcnow,
 )
-from app.models.enums import INCIDENT_STATUSES
+from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.services import audit, validate
 from app.services.components import apply_status, lock_components, parse_status
 from app.services.errors import Invalid, NotFound
 from app.services.page import bump_version
 from app.services.tx import locked, row_id, transactional
 
+MAX_TITLE = 200
 MAX_MESSAGE = 20_000
 MAX_POSTMORTEM = 100_000
 _ORDER = {status: index for index, status in enumerate(INCIDENT_STATUSES)}
@@ -62,17 +63,11 @@ def get_update(incident: Incident, update_id: int) -> IncidentUpdate:
 
 
 def parse_impact(value) -> Impact:
-    try:
-        return Impact(value)
-    except ValueError as exc:
-        raise Invalid("Impact must be one of: none, minor, major, critical.", "impact") from exc
+    return validate.choice(INCIDENT_IMPACTS, value, "impact")
 
 
 def parse_incident_status(value) -> IncidentStatus:
-    if value not in [s.value for s in INCIDENT_STATUSES]:
-        allowed = ", ".join(s.value for s in INCIDENT_STATUSES)
-        raise Invalid(f"Status must be one of: {allowed}.", "status")
-    return IncidentStatus(value)
+    return validate.choice(INCIDENT_STATUSES, value, "status")
 
 
 def check_transition(current: IncidentStatus, new: IncidentStatus, *, reopen: bool) -> None:
@@ -107,7 +102,7 @@ def _components(
 
 def _check_update(incident: Incident, new: IncidentStatus, *, reopen: bool) -> None:
     """`check_transition` on the locked incident; a refusal says who moved it, and when."""
-    current = incident.status_enum
+    current = incident.status
     try:
         check_transition(current, new, reopen=reopen)
     except Invalid:
@@ -161,7 +156,7 @@ def add_update(
     )
     incident.updates.insert(0, update)
     for component, new_status in changes.items():
-        old = ComponentStatus(component.status)
+        old = component.status
         if apply_changes:
             apply_status(component, new_status, at, incident_id=incident.id)
         update.changes.append(
@@ -196,7 +191,7 @@ def open_incident(
     now: datetime | None = None,
 ) -> Incident:
     """Open an incident, set its components' statuses and post its first update."""
-    name = validate.text(name, "title", max_len=200)
+    name = validate.text(name, "title", max_len=MAX_TITLE)
     impact = parse_impact(impact)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     status = parse_incident_status(status)
@@ -274,7 +269,7 @@ def post_update(
 @transactional
 def edit_incident(incident: Incident, *, name: str, impact: str, actor=None) -> Incident:
     """Change an incident's title or impact."""
-    name = validate.text(name, "title", max_len=200)
+    name = validate.text(name, "title", max_len=MAX_TITLE)
     incident = locked(Incident, incident, missing=INCIDENT_GONE)
     incident.name = name
     if not incident.is_maintenance:
@@ -317,7 +312,7 @@ def save_postmortem(incident: Incident, *, body: str, publish: bool, actor=None)
     incident = locked(Incident, incident, missing=INCIDENT_GONE)
     if incident.is_maintenance:
         raise Invalid("Postmortems are written for incidents, not maintenance.")
-    if incident.status_enum != IncidentStatus.RESOLVED:
+    if incident.status != IncidentStatus.RESOLVED:
         raise Invalid("Resolve the incident before writing its postmortem.")
     body = validate.text(body, "postmortem", max_len=MAX_POSTMORTEM, multiline=True)
     now = utcnow()

@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import (
     Component,
     ComponentStatus,
+    Impact,
     Incident,
     IncidentKind,
     IncidentStatus,
@@ -26,7 +27,7 @@ from app.models.enums import MAINTENANCE_STATUSES
 from app.services import audit, validate
 from app.services.components import lock_components
 from app.services.errors import Invalid, NotFound
-from app.services.incidents import MAX_MESSAGE, _affect, add_update
+from app.services.incidents import MAX_MESSAGE, MAX_TITLE, _affect, add_update
 from app.services.page import bump_version
 from app.services.tx import locked, transactional
 
@@ -71,7 +72,7 @@ def schedule_maintenance(
 ) -> Incident:
     """Plan a maintenance window; `tick` starts and completes it on time."""
     now = now or utcnow()
-    name = validate.text(name, "title", max_len=200)
+    name = validate.text(name, "title", max_len=MAX_TITLE)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     starts, ends = _window(scheduled_for, scheduled_until)
     wanted = {int(cid) for cid in component_ids}
@@ -83,7 +84,7 @@ def schedule_maintenance(
         kind=IncidentKind.MAINTENANCE,
         name=name,
         status=IncidentStatus.SCHEDULED,
-        impact="maintenance",
+        impact=Impact.MAINTENANCE,
         created_at=now,
         updated_at=now,
         started_at=starts,
@@ -106,7 +107,7 @@ def reschedule(
     """Move a maintenance window that has not started yet."""
     starts, ends = _window(scheduled_for, scheduled_until)
     maintenance = _locked_maintenance(maintenance)
-    if maintenance.status_enum != IncidentStatus.SCHEDULED:
+    if maintenance.status != IncidentStatus.SCHEDULED:
         raise Invalid(
             f"This maintenance {_what_happened(maintenance)}; "
             "only maintenance that has not started can be rescheduled."
@@ -128,7 +129,7 @@ def _locked_maintenance(maintenance: Incident | int) -> Incident:
 
 def _what_happened(maintenance: Incident) -> str:
     """ "started a moment ago by the scheduler": the state it reached, when and by whom."""
-    reached = _REACHED.get(maintenance.status_enum, f"is “{maintenance.status_enum.label}”")
+    reached = _REACHED.get(maintenance.status, f"is “{maintenance.status.label}”")
     done = audit.last_done("incident", maintenance.id, STATUS_MOVES)
     return f"{reached} {done}" if done else reached
 
@@ -172,13 +173,12 @@ def post_maintenance_update(
     now: datetime | None = None,
 ):
     """Advance a maintenance by hand (start early, verify, complete), forward only."""
-    if status not in [s.value for s in MAINTENANCE_STATUSES]:
-        allowed = ", ".join(s.value for s in MAINTENANCE_STATUSES)
-        raise Invalid(f"Status must be one of: {allowed}.", "status")
-    status = IncidentStatus(status)
+    if not maintenance.is_maintenance:
+        raise Invalid("This is an incident, not a maintenance.")
+    status = validate.choice(MAINTENANCE_STATUSES, status, "status")
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     maintenance = _locked_maintenance(maintenance)
-    if _ORDER[status] < _ORDER[maintenance.status_enum]:
+    if _ORDER[status] < _ORDER[maintenance.status]:
         raise Invalid(
             f"This maintenance {_what_happened(maintenance)}; "
             f"it cannot go back to “{status.label}”.",

@@ -14,6 +14,7 @@ from app.services.errors import Invalid, NotFound
 from app.services.tx import locked, transactional
 
 SETTINGS_ID = 1
+MAX_NAME = 100
 
 
 def get_settings() -> PageSettings:
@@ -69,7 +70,8 @@ def time_zone_names() -> list[str]:
     return sorted(available_timezones())
 
 
-def _time_zone(value: str | None) -> str:
+def parse_time_zone(value: str | None) -> str:
+    """An IANA time zone name that this system knows."""
     value = (value or "").strip()
     try:
         ZoneInfo(value)
@@ -91,12 +93,12 @@ def update_settings(
 ) -> PageSettings:
     """Validate and save the page settings."""
     values = {
-        "name": validate.text(name, "page name", max_len=100),
+        "name": validate.text(name, "page name", max_len=MAX_NAME),
         "url": validate.http_url(url, "public URL"),
         "logo_url": validate.http_url(logo_url, "logo URL"),
         "accent_color": validate.color(accent_color),
         "support_url": validate.http_url(support_url, "support URL"),
-        "time_zone": _time_zone(time_zone),
+        "time_zone": parse_time_zone(time_zone),
     }
     try:
         settings = locked(PageSettings, SETTINGS_ID, missing="")

@@ -42,31 +42,35 @@ _EAGER = (
 
 @dataclass(frozen=True)
 class PageStatus:
-    indicator: str  # none, minor, major, critical, maintenance
+    indicator: Impact
     description: str
 
 
 def page_status(
-    component_statuses: list[str], incident_impacts: list[str], maintenance_active: bool
+    component_statuses: list[ComponentStatus],
+    incident_impacts: list[Impact],
+    maintenance_active: bool,
 ) -> PageStatus:
     """Statuspage's rule: the worst of the component statuses and open incidents' impacts;
     maintenance only when nothing is wrong."""
     worst = Impact.NONE
     for status in component_statuses:
-        worst = max(
-            worst, _COMPONENT_INDICATOR.get(ComponentStatus(status), Impact.NONE), key=_rank
-        )
+        worst = max(worst, _COMPONENT_INDICATOR.get(status, Impact.NONE), key=_rank)
     for impact in incident_impacts:
-        worst = max(worst, Impact(impact), key=_rank)
+        worst = max(worst, impact, key=_rank)
     if worst == Impact.NONE and (
         maintenance_active or ComponentStatus.UNDER_MAINTENANCE in component_statuses
     ):
-        return PageStatus("maintenance", DESCRIPTIONS["maintenance"])
-    return PageStatus(worst.value, DESCRIPTIONS[worst.value])
+        worst = Impact.MAINTENANCE
+    return PageStatus(worst, DESCRIPTIONS[worst])
 
 
 def _rank(impact: Impact) -> int:
-    return impact.rank
+    # By lookup, not impact.rank: a plain value ranks as its member does.
+    return _RANKS[impact]
+
+
+_RANKS = {impact: impact.rank for impact in Impact}
 
 
 def active_incidents() -> list[Incident]:

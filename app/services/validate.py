@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
+from enum import Enum
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from app.services.errors import Invalid
 from app.text import UnshowableText, clean_block, clean_line
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+E = TypeVar("E", bound=Enum)
+MAX_URL = 500
 
 
 def _label(field: str) -> str:
@@ -39,7 +44,7 @@ def text(
 
 
 def http_url(value: str | None, field: str) -> str | None:
-    value = text(value, field, max_len=500, required=False)
+    value = text(value, field, max_len=MAX_URL, required=False)
     if value is None:
         return None
     parts = urlsplit(value)
@@ -61,8 +66,15 @@ def aware(value: datetime, field: str) -> datetime:
     return value
 
 
-def choice(value, allowed, field: str):
-    allowed_values = [str(a) for a in allowed]
-    if str(value) not in allowed_values:
-        raise Invalid(f"{_label(field)} must be one of: {', '.join(allowed_values)}.", field)
-    return value
+def choice(allowed: Iterable[E], value, field: str, *, label: str | None = None) -> E:
+    """The member of `allowed` (an enum, or some of its members) that `value` spells.
+
+    Anything else is refused with a message naming every allowed value, for
+    `field`; `label` names it in the message when the field's name would not.
+    """
+    members = list(allowed)
+    for member in members:
+        if value == member.value:
+            return member
+    names = ", ".join(member.value for member in members)
+    raise Invalid(f"{_label(label or field)} must be one of: {names}.", field)

@@ -120,16 +120,6 @@ def test_deleting_a_group_keeps_its_components(app, make_component):
     assert [c.name for c in components.list_components()] == ["API"]
 
 
-def test_group_shows_its_worst_status(app, make_component):
-    """Does a collapsed group show the worst status of its components?"""
-    group = components.create_group(name="Core")
-    make_component("API", group_id=group.id, status="degraded_performance")
-    make_component("Web", group_id=group.id, status="partial_outage")
-    make_component("DB", group_id=group.id, status="under_maintenance")
-    db.session.expire_all()
-    assert components.get_group(group.id).worst_status == "partial_outage"
-
-
 def test_moving_a_component_swaps_it_with_its_neighbour(app, make_component):
     """Does "move up" put a component above the one before it?"""
     make_component("A")
