@@ -92,3 +92,27 @@ def catalogue(app) -> Catalogue:
     database = components.create_component(name="Database", group_id=core.id)
     website = components.create_component(name="Website")
     return Catalogue(core.id, api.id, database.id, website.id)
+
+
+def csrf(client, path: str = "/subscribe") -> str:
+    """The CSRF token of the form on `path`, as a browser would have it."""
+    from tests.conftest import csrf_token_from
+
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return csrf_token_from(response.get_data(as_text=True))
+
+
+def post_subscribe(client, address: str, kind: str = "email", **fields):
+    """Fill in and send the subscribe form (everything ticked unless `component`/`group`)."""
+    data = {"csrf_token": csrf(client, f"/subscribe?kind={kind}"), "kind": kind, "address": address}
+    data.update(fields)
+    return client.post("/subscribe", data=data)
+
+
+def every_box(catalogue: Catalogue) -> dict:
+    """The subscribe form's checkboxes, all ticked (the default)."""
+    return {
+        "component": [str(catalogue.api_id), str(catalogue.database_id), str(catalogue.website_id)],
+        "group": [str(catalogue.group_id)],
+    }
