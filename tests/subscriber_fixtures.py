@@ -116,3 +116,36 @@ def every_box(catalogue: Catalogue) -> dict:
         "component": [str(catalogue.api_id), str(catalogue.database_id), str(catalogue.website_id)],
         "group": [str(catalogue.group_id)],
     }
+
+
+def seed_subscribers(app, followed_id: int, offered_id: int) -> dict[str, str]:
+    """Turn mail on and add a pending, a confirmed and an unsubscribed subscriber; returns
+    the paths of their confirm, manage and unsubscribe pages (for the page-quality checks).
+
+    The confirmed one follows incident `followed_id`; its manage page offers `offered_id`.
+    """
+    from app.services import subscription_manage, subscriptions
+    from app.services.components import list_components
+
+    app.config["SMTP_URL"] = SMTP_URL
+    with app.app_context():
+        first = list_components()[0].id
+        subscriptions.subscribe("pending@example.com", "email", evidence=evidence(0))
+        subscriptions.subscribe(
+            "ada@example.com", "email", component_ids=[first], group_ids=[], evidence=evidence(0)
+        )
+        ada = subscriptions.confirm(
+            link("confirm", subscriber("ada@example.com")), evidence=evidence()
+        )
+        subscription_manage.follow_incident(ada, followed_id, now=at(2))
+        subscriptions.subscribe("gone@example.com", "email", evidence=evidence(0))
+        gone = subscriber("gone@example.com")
+        gone_link = link("unsubscribe", gone)
+        subscription_manage.unsubscribe(gone, now=at(3))
+        pending, ada = subscriber("pending@example.com"), subscriber("ada@example.com")
+        return {
+            "subscribe_confirm": f"/subscribe/confirm/{link('confirm', pending)}",
+            "subscribe_manage": f"/subscribe/manage/{link('manage', ada)}?follow={offered_id}",
+            "unsubscribe": f"/unsubscribe/{link('unsubscribe', ada)}",
+            "unsubscribed": f"/unsubscribe/{gone_link}",
+        }
