@@ -15,11 +15,15 @@ _SENT = "herald.subscribe.sent"
 
 
 def _kind(value: str | None) -> SubscriberKind:
+    """The kind asked for. A form for a kind not on offer (email while mail is off) shows
+    the first kind offered instead; a POST of it gets the service's reason."""
     offered = subscriptions.available_kinds()
     try:
         kind = SubscriberKind(value) if value else offered[0]
     except ValueError:
         abort(400, description="Choose email, webhook, Slack or Discord.")
+    if request.method == "GET" and kind not in offered:
+        return offered[0]
     return kind
 
 

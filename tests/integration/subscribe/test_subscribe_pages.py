@@ -126,6 +126,7 @@ def test_mail_off_offers_webhooks_and_feeds_only(client, mail_off):
     assert "Email updates are off" in html and "/history.atom" in html
     assert 'type="email"' not in html and 'name="kind" value="webhook"' in html
     assert "?kind=email" not in html
+    assert 'type="email"' not in client.get("/subscribe?kind=email").get_data(as_text=True)
     response = client.post(
         "/subscribe",
         data={"csrf_token": csrf(client), "kind": "email", "address": "ada@example.com"},
