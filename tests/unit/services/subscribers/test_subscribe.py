@@ -194,3 +194,35 @@ def test_email_is_refused_while_mail_is_off(app, mail_off):
         subscriptions.subscribe("ada@example.com", "email", evidence=evidence())
     assert subscriber("ada@example.com") is None
     assert [k.value for k in subscriptions.available_kinds()] == ["webhook", "slack", "discord"]
+
+
+def test_two_requests_for_one_new_address_at_the_same_moment(app, mail_on):
+    """When the same new address is submitted twice at the same moment (a double click, two
+    tabs), does each get the normal answer, with one subscriber and one confirmation?"""
+    import threading
+
+    from app.extensions import db
+
+    errors: list[BaseException] = []
+    for round_ in range(3):
+        address = f"twin{round_}@example.com"
+        barrier = threading.Barrier(2)
+
+        def ask(address=address, barrier=barrier):
+            with app.app_context():
+                try:
+                    barrier.wait(timeout=10)
+                    subscriptions.subscribe(address, "email", evidence=evidence(0))
+                except BaseException as exc:  # reported below, in the test's own thread
+                    errors.append(exc)
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=ask) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert errors == []
+        twin = subscriber(address)
+        assert [n.subscriber_id for n in queued(CONFIRM)].count(twin.id) == 1
