@@ -27,7 +27,7 @@ from app.models import (
     SubscriberState,
     SubscriptionTarget,
 )
-from app.services import audit, subscriber_address
+from app.services import audit, subscriber_address, validate
 from app.services.errors import Invalid
 from app.services.subscriptions import MAIL_OFF, mail_enabled, new_nonce, queue_direct
 from app.services.tx import transactional
@@ -107,6 +107,7 @@ class _Names:
         return found
 
     def ids(self, cell: str, index: dict[str, int], what: str) -> list[int]:
+        cell = validate.text(cell, f"{what}s", max_len=10_000, required=False) or ""
         names = [n.strip() for n in cell.split(";") if n.strip()]
         missing = [n for n in names if n.lower() not in index]
         if missing:
