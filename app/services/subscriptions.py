@@ -137,6 +137,8 @@ def subscribe(
 
     Both id lists None means everything (or just `incident_id` when given).
     """
+    component_ids = list(component_ids) if component_ids is not None else None
+    group_ids = list(group_ids) if group_ids is not None else None
     arguments = (address, kind, evidence, component_ids, group_ids, incident_id)
     try:
         _subscribe(*arguments)
@@ -150,11 +152,7 @@ def subscribe(
 def _subscribe(address, kind, evidence, component_ids, group_ids, incident_id) -> None:
     kind, stored = checked_address(kind, address)
     evidence = _clean(evidence)
-    choice = choices.check(
-        list(component_ids) if component_ids is not None else None,
-        list(group_ids) if group_ids is not None else None,
-        incident_id,
-    )
+    choice = choices.check(component_ids, group_ids, incident_id)
     subscriber = find(kind, stored)
     if subscriber is None:
         subscriber = Subscriber(
