@@ -48,8 +48,11 @@ def create_app(config: dict | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.cli import register_cli
     from app.public import bp as public_bp
+    from app.public.subscribe import bp as subscribe_bp
 
     app.register_blueprint(public_bp)
+    # Its own blueprint: per-visitor pages, rate limited, never from the render cache.
+    app.register_blueprint(subscribe_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")
     # Only logins are throttled; public reads must not pay the limiter's cost.

@@ -81,6 +81,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "RATELIMIT_ENABLED": _flag(env.get("HERALD_RATELIMIT"), default=True),
         "LOGIN_FAILURES_PER_ACCOUNT": env.get("HERALD_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes"),
         "LOGIN_FAILURES_PER_IP": env.get("HERALD_LOGIN_LIMIT_IP", "20 per 15 minutes"),
+        # Subscribe and resend requests, per client IP and per address asked for.
+        "SUBSCRIBE_LIMIT_IP": env.get("HERALD_SUBSCRIBE_LIMIT_IP", "20 per hour"),
+        "SUBSCRIBE_LIMIT_ADDRESS": env.get("HERALD_SUBSCRIBE_LIMIT_ADDRESS", "5 per hour"),
+        # Mail is off without it: email subscriptions are not offered.
+        "SMTP_URL": env.get("SMTP_URL") or None,
         "TICK_SECONDS": float(env.get("HERALD_TICK_SECONDS", 30)),
         "PUBLISH_DIR": env.get("HERALD_PUBLISH_DIR") or None,
         "CACHE_MAX_AGE": int(env.get("HERALD_CACHE_MAX_AGE", 0)),

@@ -11,6 +11,16 @@ from app.models.incident import (
     UpdateRevision,
 )
 from app.models.page import PageSettings
+from app.models.subscriber import (
+    Delivery,
+    DeliveryState,
+    Notification,
+    NotificationKind,
+    Subscriber,
+    SubscriberKind,
+    SubscriberState,
+    SubscriptionTarget,
+)
 from app.models.types import utcnow
 from app.models.user import User
 
@@ -22,13 +32,21 @@ __all__ = [
     "ComponentGroup",
     "ComponentStatus",
     "ComponentStatusPeriod",
+    "Delivery",
+    "DeliveryState",
     "Impact",
     "Incident",
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "Notification",
+    "NotificationKind",
     "PageSettings",
     "Role",
+    "Subscriber",
+    "SubscriberKind",
+    "SubscriberState",
+    "SubscriptionTarget",
     "UpdateRevision",
     "User",
     "utcnow",

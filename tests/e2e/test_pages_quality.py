@@ -3,11 +3,13 @@ valid HTML (the Nu checker), with realistic content on it."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
 
 from tests.e2e.helpers import axe_check, create_user, describe_violations, login, validate_html
+from tests.subscriber_fixtures import seed_subscribers
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +74,8 @@ def seeded(live_server):
             scheduled_until=now + timedelta(days=1, hours=2),
             component_ids=[database.id],
         )
-        return {"active": active.id, "resolved": resolved.id, "maintenance": planned.id}
+        ids = {"active": active.id, "resolved": resolved.id, "maintenance": planned.id}
+    return ids | seed_subscribers(live_server.app, ids["resolved"], ids["active"])
 
 
 def _pages(ids: dict) -> list[tuple[str, str, bool]]:
@@ -84,6 +87,13 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("public-history", "/history", False),
         ("public-uptime", "/uptime", False),
         ("public-404", "/no-such-page", False),
+        ("public-subscribe", "/subscribe", False),
+        ("public-subscribe-webhook", "/subscribe?kind=webhook", False),
+        ("public-follow-incident", f"/subscribe?incident={ids['active']}", False),
+        ("public-subscribe-confirm", ids["subscribe_confirm"], False),
+        ("public-subscribe-manage", ids["subscribe_manage"], False),
+        ("public-unsubscribe", ids["unsubscribe"], False),
+        ("public-unsubscribed", ids["unsubscribed"], False),
         ("admin-login", "/admin/login", False),
         ("admin-dashboard", "/admin/", True),
         ("admin-components", "/admin/components", True),
@@ -99,7 +109,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
     ]
 
 
-PAGE_NAMES = [name for name, _, _ in _pages({"active": 0, "resolved": 0, "maintenance": 0})]
+PAGE_NAMES = [name for name, _, _ in _pages(defaultdict(str))]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,280 @@
+"""What the admin pages do with subscribers: find, export, remove, inspect, retry dead letters."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (
+    Component,
+    ComponentGroup,
+    Delivery,
+    DeliveryState,
+    Subscriber,
+    SubscriberKind,
+    SubscriberState,
+)
+from app.services import audit, subscriber_address, validate
+from app.services.errors import Invalid, NotFound
+from app.services.tx import transactional
+
+PER_PAGE = 50
+EXPORT_BATCH = 500
+EXPORT_COLUMNS = [
+    "id",
+    "kind",
+    "address",
+    "state",
+    "paused",
+    "components",
+    "groups",
+    "incidents",
+    "source",
+    "created_at",
+    "consent_at",
+    "consent_ip",
+    "consent_text_version",
+    "confirmed_at",
+    "unsubscribed_at",
+]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """What a subscriber agreed to, when and from where, for a data-protection request."""
+
+    source: str
+    asked_at: datetime | None
+    asked_ip: str | None
+    asked_user_agent: str | None
+    consent_text_version: str | None
+    confirmed_at: datetime | None
+    confirm_ip: str | None
+    confirm_user_agent: str | None
+    unsubscribed_at: datetime | None
+
+
+def _paged(query: Select, count: Select, page: int, per_page: int) -> Page:
+    if page < 1:
+        raise Invalid("The page number must be 1 or more.", "page")
+    total = db.session.scalar(count) or 0
+    items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
+    return Page(items=items, page=page, pages=max(1, -(-total // per_page)), total=total)
+
+
+def _filters(query: str | None, kind, state) -> list:
+    conditions = []
+    text = validate.text(query, "search", max_len=254, required=False)
+    if text:
+        conditions.append(func.lower(Subscriber.address).contains(text.lower(), autoescape=True))
+    if kind:
+        conditions.append(Subscriber.kind == subscriber_address.parse_kind(kind))
+    if state:
+        try:
+            conditions.append(Subscriber.state == SubscriberState(state))
+        except ValueError as exc:
+            raise Invalid("Unknown subscriber state.", "state") from exc
+    return conditions
+
+
+def search(
+    query: str | None = None,
+    kind: SubscriberKind | str | None = None,
+    state: SubscriberState | str | None = None,
+    *,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """Subscribers whose address contains `query`, of that kind and state; newest first."""
+    conditions = _filters(query, kind, state)
+    return _paged(
+        select(Subscriber).where(*conditions).order_by(Subscriber.id.desc()),
+        select(func.count(Subscriber.id)).where(*conditions),
+        page,
+        per_page,
+    )
+
+
+def get_subscriber(subscriber_id: int) -> Subscriber:
+    subscriber = db.session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise NotFound("No such subscriber.")
+    return subscriber
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet shows as text: a leading = + - @ would run as a formula."""
+    text = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def export_csv(query: str | None = None, kind=None, state=None) -> Iterator[str]:
+    """The subscribers as CSV, header first, read in batches so memory stays flat.
+
+    Filters are checked before the first line is produced, so a bad filter is
+    a clear error rather than a broken download.
+    """
+    conditions = _filters(query, kind, state)
+    codes = dict(db.session.execute(select(Component.id, Component.code)).all())
+    groups = dict(db.session.execute(select(ComponentGroup.id, ComponentGroup.code)).all())
+    return _export_lines(conditions, codes, groups)
+
+
+def _export_lines(conditions, codes: dict, groups: dict) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> str:
+        chunk = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return chunk
+
+    writer.writerow(EXPORT_COLUMNS)
+    yield flush()
+    after = 0
+    while True:
+        batch = list(
+            db.session.scalars(
+                select(Subscriber)
+                .where(Subscriber.id > after, *conditions)
+                .order_by(Subscriber.id)
+                .limit(EXPORT_BATCH)
+                .options(selectinload(Subscriber.targets))
+            )
+        )
+        if not batch:
+            return
+        for s in batch:
+            writer.writerow([_cell(v) for v in _export_row(s, codes, groups)])
+        after = batch[-1].id
+        for subscriber in batch:  # the session must not grow with the export
+            db.session.expunge(subscriber)
+        yield flush()
+
+
+def _export_row(s: Subscriber, codes: dict, groups: dict) -> list:
+    targets = s.targets
+    components = (
+        "all"
+        if s.all_components
+        else ";".join(codes.get(t.component_id, "") for t in targets if t.component_id is not None)
+    )
+    return [
+        s.id,
+        s.kind.value,
+        s.address,
+        s.state.value,
+        "yes" if s.paused else "no",
+        components,
+        ";".join(groups.get(t.group_id, "") for t in targets if t.group_id is not None),
+        ";".join(str(t.incident_id) for t in targets if t.incident_id is not None),
+        s.source,
+        s.created_at,
+        s.consent_at,
+        s.consent_ip,
+        s.consent_text_version,
+        s.confirmed_at,
+        s.unsubscribed_at,
+    ]
+
+
+@transactional
+def remove(subscriber: Subscriber, *, actor=None) -> None:
+    """Delete a subscriber with its choices and delivery history (erasure on request)."""
+    audit.record(
+        actor, "subscriber.remove", "subscriber", subscriber.id, kind=subscriber.kind.value
+    )
+    db.session.delete(subscriber)
+
+
+def consent_record(subscriber: Subscriber) -> ConsentRecord:
+    return ConsentRecord(
+        source=subscriber.source,
+        asked_at=subscriber.consent_at,
+        asked_ip=subscriber.consent_ip,
+        asked_user_agent=subscriber.consent_user_agent,
+        consent_text_version=subscriber.consent_text_version,
+        confirmed_at=subscriber.confirmed_at,
+        confirm_ip=subscriber.confirm_ip,
+        confirm_user_agent=subscriber.confirm_user_agent,
+        unsubscribed_at=subscriber.unsubscribed_at,
+    )
+
+
+def _deliveries(*conditions) -> Select:
+    return (
+        select(Delivery)
+        .where(*conditions)
+        .order_by(Delivery.id.desc())
+        .options(selectinload(Delivery.notification), selectinload(Delivery.subscriber))
+    )
+
+
+def delivery_history(subscriber: Subscriber, *, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """What was sent (or tried) to one subscriber, newest first."""
+    condition = Delivery.subscriber_id == subscriber.id
+    return _paged(
+        _deliveries(condition), select(func.count(Delivery.id)).where(condition), page, per_page
+    )
+
+
+def dead_letters(*, page: int = 1, per_page: int = PER_PAGE) -> Page:
+    """Deliveries that ran out of retries or were refused for good, newest first."""
+    condition = Delivery.state == DeliveryState.DEAD
+    return _paged(
+        _deliveries(condition), select(func.count(Delivery.id)).where(condition), page, per_page
+    )
+
+
+@transactional
+def retry(delivery_id: int, *, now: datetime, actor=None) -> Delivery:
+    """Put a dead delivery back in the queue, due now, with a fresh set of attempts."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFound("No such delivery.")
+    if delivery.state != DeliveryState.DEAD:
+        raise Invalid("Only failed deliveries can be retried.", "delivery")
+    state = delivery.subscriber.state
+    if state == SubscriberState.UNSUBSCRIBED:
+        raise Invalid("This subscriber has unsubscribed; nothing will be sent.", "delivery")
+    if state == SubscriberState.QUARANTINED:
+        raise Invalid(
+            "This subscriber is quarantined after repeated failures; reinstate it first.",
+            "delivery",
+        )
+    delivery.state = DeliveryState.PENDING
+    delivery.attempts = 0
+    delivery.next_attempt_at = now
+    delivery.lease_until = None
+    delivery.claimed_by = None
+    audit.record(actor, "delivery.retry", "delivery", delivery.id)
+    return delivery
+
+
+@transactional
+def reinstate(subscriber: Subscriber, *, now: datetime, actor=None) -> None:
+    """Lift a quarantine (the address works again): confirmed, bounce count cleared."""
+    if subscriber.state != SubscriberState.QUARANTINED:
+        raise Invalid("Only a quarantined subscriber can be reinstated.", "state")
+    subscriber.state = (
+        SubscriberState.CONFIRMED if subscriber.confirmed_at else SubscriberState.PENDING
+    )
+    subscriber.bounce_count = 0
+    subscriber.updated_at = now
+    audit.record(actor, "subscriber.reinstate", "subscriber", subscriber.id)

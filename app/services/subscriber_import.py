@@ -1,0 +1,229 @@
+"""Importing a list of subscribers from CSV: all rows or none.
+
+Every line is checked before anything is written; when one is wrong, the
+answer lists the bad lines by number and nothing is imported. Addresses
+already known are left exactly as they are (an address that unsubscribed is
+never signed up again by an import), and repeated lines count once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select, tuple_
+
+from app.extensions import db
+from app.models import (
+    Component,
+    ComponentGroup,
+    NotificationKind,
+    Subscriber,
+    SubscriberKind,
+    SubscriberState,
+    SubscriptionTarget,
+)
+from app.services import audit, subscriber_address, validate
+from app.services.errors import Invalid
+from app.services.subscriptions import MAIL_OFF, mail_enabled, new_nonce, queue_direct
+from app.services.tx import transactional
+
+MAX_ROWS = 100_000
+SHOWN_PROBLEMS = 20
+_OPTED_OUT = {SubscriberState.UNSUBSCRIBED.value, SubscriberState.QUARANTINED.value}
+
+
+class ImportMode(StrEnum):
+    CONFIRMED = "confirmed"  # the admin vouches for their consent: they receive updates now
+    SEND_CONFIRMATION = "send_confirmation"  # each gets the double opt-in mail first
+
+
+class ImportRejected(Invalid):
+    """The file has bad lines; `problems` lists each as "line N: why"."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = "\n".join(problems[:SHOWN_PROBLEMS])
+        more = len(problems) - SHOWN_PROBLEMS
+        tail = f"\n…and {more} more." if more > 0 else ""
+        count = "1 line needs" if len(problems) == 1 else f"{len(problems)} lines need"
+        super().__init__(f"Nothing was imported: {count} fixing.\n{shown}{tail}", "file")
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    already_known: int
+    repeated: int
+    opted_out: int
+    confirmations_queued: int
+
+
+@dataclass
+class _Row:
+    line: int
+    kind: SubscriberKind
+    address: str
+    component_ids: list[int] = field(default_factory=list)
+    group_ids: list[int] = field(default_factory=list)
+    everything: bool = True
+
+
+def parse_mode(value) -> ImportMode:
+    try:
+        return ImportMode(value)
+    except ValueError as exc:
+        raise Invalid(
+            "Choose whether imported subscribers are confirmed or asked.", "mode"
+        ) from exc
+
+
+def _decode(data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Invalid("The file is not UTF-8 text; save it as CSV UTF-8.", "file") from exc
+
+
+class _Names:
+    """Components and groups by code or (case-insensitive) name."""
+
+    def __init__(self) -> None:
+        self.components = self._index(Component)
+        self.groups = self._index(ComponentGroup)
+
+    @staticmethod
+    def _index(model) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for row_id, code, name in db.session.execute(select(model.id, model.code, model.name)):
+            found[code.lower()] = row_id
+            found[name.lower()] = row_id
+        return found
+
+    def ids(self, cell: str, index: dict[str, int], what: str) -> list[int]:
+        cell = validate.text(cell, f"{what}s", max_len=10_000, required=False) or ""
+        names = [n.strip() for n in cell.split(";") if n.strip()]
+        missing = [n for n in names if n.lower() not in index]
+        if missing:
+            raise Invalid(f"no {what} “{missing[0]}”")
+        return [index[n.lower()] for n in names]
+
+
+def _parse(text: str) -> tuple[list[_Row], list[str], int]:
+    """(rows, problems, opted-out lines skipped) from the CSV text."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+    except csv.Error as exc:
+        raise Invalid(f"line 1: {exc}", "file") from exc
+    column = "address" if "address" in header else "email"
+    if column not in header:
+        raise Invalid("The first line must name the columns, with one called email.", "file")
+    names, rows, problems, opted_out = _Names(), [], [], 0
+    while True:
+        line = reader.line_num + 1  # where the record starts (a quoted cell may span lines)
+        try:
+            values = next(reader, None)
+        except csv.Error as exc:
+            problems.append(f"line {line}: {exc}")
+            break
+        if values is None:
+            break
+        if not any(v.strip() for v in values):
+            continue
+        if len(rows) + len(problems) >= MAX_ROWS:
+            raise Invalid(f"The file has more than {MAX_ROWS} lines; split it.", "file")
+        cells = dict(zip(header, values, strict=False))
+        if (cells.get("state") or "").strip().lower() in _OPTED_OUT:
+            opted_out += 1
+            continue
+        try:
+            rows.append(_row(line, cells, column, names))
+        except Invalid as exc:
+            problems.append(f"line {line}: {exc.message}")
+    return rows, problems, opted_out
+
+
+def _row(line: int, cells: dict, column: str, names: _Names) -> _Row:
+    kind = subscriber_address.parse_kind((cells.get("kind") or "email").strip().lower())
+    row = _Row(line, kind, subscriber_address.address(kind, cells.get(column)))
+    components = (cells.get("components") or "").strip()
+    groups = (cells.get("groups") or "").strip()
+    if components.lower() != "all" and (components or groups):
+        row.everything = False
+        row.component_ids = names.ids(components, names.components, "component")
+        row.group_ids = names.ids(groups, names.groups, "group")
+    return row
+
+
+def _known(rows: list[_Row]) -> set[tuple[SubscriberKind, str]]:
+    known: set[tuple[SubscriberKind, str]] = set()
+    pairs = [(r.kind, r.address) for r in rows]
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start : start + 500]
+        found = db.session.execute(
+            select(Subscriber.kind, Subscriber.address).where(
+                tuple_(Subscriber.kind, Subscriber.address).in_(chunk)
+            )
+        )
+        known.update((kind, address) for kind, address in found)
+    return known
+
+
+@transactional
+def import_csv(data: bytes | str, mode, *, now: datetime, actor=None) -> ImportResult:
+    """Add every new address in the CSV (column `email`, optional `kind`, `components`,
+    `groups`: codes or names separated by ;) as source "import"; all or nothing."""
+    mode = parse_mode(mode)
+    rows, problems, opted_out = _parse(_decode(data))
+    if problems:
+        raise ImportRejected(problems)
+    emails = any(r.kind == SubscriberKind.EMAIL for r in rows)
+    if mode == ImportMode.SEND_CONFIRMATION and emails and not mail_enabled():
+        raise Invalid(MAIL_OFF, "mode")
+    known, new = _known(rows), {}
+    for row in rows:
+        key = (row.kind, row.address)
+        if key not in known and key not in new:
+            new[key] = _subscriber(row, mode, now)
+    db.session.add_all(new.values())
+    db.session.flush()  # one round of inserts, then the confirmations need the ids
+    queued = 0
+    if mode == ImportMode.SEND_CONFIRMATION:
+        queued = sum(queue_direct(s, NotificationKind.CONFIRM, now) for s in new.values())
+    added = len(new)
+    already = sum(1 for r in rows if (r.kind, r.address) in known)
+    result = ImportResult(added, already, len(rows) - added - already, opted_out, queued)
+    audit.record(actor, "subscriber.import", "subscriber", None, mode=mode.value, added=added)
+    return result
+
+
+def _subscriber(row: _Row, mode: ImportMode, now: datetime) -> Subscriber:
+    confirmed = mode == ImportMode.CONFIRMED
+    subscriber = Subscriber(
+        kind=row.kind,
+        address=row.address,
+        state=SubscriberState.CONFIRMED if confirmed else SubscriberState.PENDING,
+        source="import",
+        consent_at=now,
+        confirmed_at=now if confirmed else None,
+        created_at=now,
+        updated_at=now,
+        token_nonce=new_nonce(),
+        paused=False,
+        confirmations_sent=0,
+        bounce_count=0,
+        all_components=row.everything,
+    )
+    if row.kind == SubscriberKind.WEBHOOK:
+        subscriber.signing_secret = secrets.token_hex(32)
+    subscriber.targets = [SubscriptionTarget(component_id=c) for c in row.component_ids] + [
+        SubscriptionTarget(group_id=g) for g in row.group_ids
+    ]
+    return subscriber

@@ -1,0 +1,130 @@
+"""A visitor subscribes, confirms, manages and unsubscribes in a real browser.
+
+The mail itself is sent by the worker (another part); here the confirmation link is built
+from the queued CONFIRM notification's subscriber, exactly as the mailer builds it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Component, Notification, NotificationKind, Subscriber, SubscriberState
+from tests.e2e.helpers import axe_check, describe_violations, validate_html
+from tests.subscriber_fixtures import SMTP_URL, link
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def site(live_server):
+    """An empty page with mail on, a group "Core" (API, Database) and "Website"."""
+    from app.services import components
+
+    live_server.reset()
+    live_server.app.config["SMTP_URL"] = SMTP_URL
+    with live_server.app.app_context():
+        core = components.create_group(name="Core")
+        components.create_component(name="API", group_id=core.id)
+        components.create_component(name="Database", group_id=core.id)
+        components.create_component(name="Website")
+    return live_server
+
+
+def _confirmation_link(app) -> str:
+    """The confirm link of the subscriber the (only) queued CONFIRM notification is for."""
+    with app.app_context():
+        notification = db.session.scalar(
+            select(Notification).where(Notification.kind == NotificationKind.CONFIRM)
+        )
+        assert notification is not None, "no confirmation was queued"
+        pending = db.session.get(Subscriber, notification.subscriber_id)
+        return f"/subscribe/confirm/{link('confirm', pending)}"
+
+
+def _subscriber(app, address: str) -> Subscriber:
+    with app.app_context():
+        found = db.session.scalar(select(Subscriber).where(Subscriber.address == address))
+        db.session.expunge(found)
+        return found
+
+
+def _box(page, name: str):
+    return page.get_by_role("checkbox", name=name, exact=True)
+
+
+def _accessible(page, name: str) -> None:
+    violations = axe_check(page)
+    assert not violations, f"{name}:\n{describe_violations(violations)}"
+
+
+def test_subscribe_confirm_manage_and_unsubscribe(site, page):
+    """From the status page's menu, can I subscribe to some components, confirm through the
+    link's button, change my choices, pause, and unsubscribe — every page accessible and
+    valid?"""
+    documents = {}
+    page.goto(site.url + "/")
+    page.get_by_text("Subscribe to updates").click()
+    page.get_by_role("link", name="Email", exact=True).click()
+    page.get_by_label("Email address").fill("ada@example.com")
+    _box(page, "Database").uncheck()
+    assert not _box(page, "Core (the whole group)").is_checked()  # the script follows
+    page.get_by_role("button", name="Subscribe").click()
+
+    page.wait_for_url("**/subscribe/sent")
+    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    _accessible(page, "check your inbox")
+    documents["subscribe-sent"] = page.content()
+    ada = _subscriber(site.app, "ada@example.com")
+    assert ada.state == SubscriberState.PENDING
+
+    page.goto(site.url + _confirmation_link(site.app))
+    assert _subscriber(site.app, "ada@example.com").state == SubscriberState.PENDING
+    page.get_by_role("button", name="Confirm subscription").click()
+    assert page.get_by_role("heading", name="You are subscribed").is_visible()
+    _accessible(page, "confirmed")
+    documents["subscribe-confirmed"] = page.content()
+    ada = _subscriber(site.app, "ada@example.com")
+    assert ada.state == SubscriberState.CONFIRMED and not ada.all_components
+
+    page.get_by_role("link", name="Manage your subscription").click()
+    assert _box(page, "API").is_checked() and not _box(page, "Database").is_checked()
+    _box(page, "Website").uncheck()
+    page.get_by_role("button", name="Save choices").click()
+    assert page.get_by_text("Your choices are saved").is_visible()
+    page.get_by_role("button", name="Pause updates").click()
+    assert page.get_by_text("Paused: nothing will be sent").is_visible()
+    assert _subscriber(site.app, "ada@example.com").paused
+    page.get_by_role("button", name="Resume updates").click()
+    assert not _subscriber(site.app, "ada@example.com").paused
+
+    with site.app.app_context():
+        unsubscribe = (
+            f"/unsubscribe/{link('unsubscribe', _subscriber(site.app, 'ada@example.com'))}"
+        )
+    page.goto(site.url + unsubscribe)
+    assert _subscriber(site.app, "ada@example.com").state == SubscriberState.CONFIRMED
+    page.get_by_role("button", name="Unsubscribe").click()
+    assert page.get_by_role("heading", name="You are unsubscribed").is_visible()
+    _accessible(page, "unsubscribed")
+    assert _subscriber(site.app, "ada@example.com").state == SubscriberState.UNSUBSCRIBED
+
+    errors = validate_html(documents)
+    assert not any(errors.values()), errors
+
+
+def test_the_form_works_without_javascript(site, new_page):
+    """With JavaScript off, does unticking one component of a ticked group still leave that
+    component out?"""
+    page = new_page(java_script_enabled=False)
+    page.goto(site.url + "/subscribe")
+    page.get_by_label("Email address").fill("bo@example.com")
+    _box(page, "Database").uncheck()
+    assert _box(page, "Core (the whole group)").is_checked()
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url("**/subscribe/sent")
+    with site.app.app_context():
+        bo = db.session.scalar(select(Subscriber).where(Subscriber.address == "bo@example.com"))
+        chosen = {db.session.get(Component, t.component_id).name for t in bo.targets}
+        assert chosen == {"API", "Website"} and not bo.all_components
