@@ -24,23 +24,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
-
-
-def _enum(enum_type: type[StrEnum], length: int) -> SqlEnum:
-    """Stored as the member's plain string (VARCHAR), the same on SQLite and PostgreSQL."""
-    return SqlEnum(
-        enum_type,
-        native_enum=False,
-        create_constraint=False,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class SubscriberKind(StrEnum):
@@ -109,11 +96,11 @@ class Subscriber(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[SubscriberKind] = mapped_column(_enum(SubscriberKind, 16))
+    kind: Mapped[SubscriberKind] = mapped_column(enum_column(SubscriberKind, 16))
     # Emails lower-cased; URLs as given (they may hold a secret path, never logged).
     address: Mapped[str] = mapped_column(String(2048))
     state: Mapped[SubscriberState] = mapped_column(
-        _enum(SubscriberState, 16), default=SubscriberState.PENDING
+        enum_column(SubscriberState, 16), default=SubscriberState.PENDING
     )
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     # True: every component and incident. False: only what `targets` names.
@@ -205,7 +192,7 @@ class Notification(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[NotificationKind] = mapped_column(_enum(NotificationKind, 32))
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, 32))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
     update_id: Mapped[int | None] = mapped_column(
         ForeignKey("incident_update.id", ondelete="SET NULL")
@@ -240,7 +227,7 @@ class Delivery(db.Model):
     notification_id: Mapped[int] = mapped_column(ForeignKey("notification.id", ondelete="CASCADE"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscriber.id", ondelete="CASCADE"))
     state: Mapped[DeliveryState] = mapped_column(
-        _enum(DeliveryState, 16), default=DeliveryState.PENDING
+        enum_column(DeliveryState, 16), default=DeliveryState.PENDING
     )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

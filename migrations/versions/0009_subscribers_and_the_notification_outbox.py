@@ -6,7 +6,7 @@ transaction; one Delivery row per (notification, subscriber), unique, so nothing
 ever sent twice.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0006
 """
 
 from alembic import op
@@ -16,7 +16,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
