@@ -10,6 +10,7 @@ from app.models.incident import (
     IncidentUpdate,
     UpdateRevision,
 )
+from app.models.ops import WorkerHeartbeat
 from app.models.page import PageSettings
 from app.models.types import utcnow
 from app.models.user import User
@@ -31,5 +32,6 @@ __all__ = [
     "Role",
     "UpdateRevision",
     "User",
+    "WorkerHeartbeat",
     "utcnow",
 ]
