@@ -58,3 +58,11 @@ def databases(request, tmp_path):
     made = Databases(request.param, tmp_path)
     yield made
     made.close()
+
+
+@pytest.fixture
+def same_kind(database_url, tmp_path):
+    """New databases of the kind the `app` fixture runs on."""
+    made = Databases("sqlite" if database_url.startswith("sqlite") else "postgresql", tmp_path)
+    yield made
+    made.close()
