@@ -26,8 +26,9 @@ def register_cli(app: Flask) -> None:
 def _register_operator_commands(app: Flask) -> None:
     """backup, restore, export, import (README, "Operating Herald")."""
     from app.backup.cli import backup_command, restore_command
+    from app.portability.cli import export_command, import_command
 
-    for command in (backup_command, restore_command):
+    for command in (backup_command, restore_command, export_command, import_command):
         app.cli.add_command(command)
 
 
