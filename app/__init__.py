@@ -62,4 +62,17 @@ def create_app(config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     register_cli(app)
+    _operations(app)
     return app
+
+
+def _operations(app: Flask) -> None:
+    """Health, metrics and logs (app/ops, app/observability): last, so the request
+    observer wraps everything, the fast path and the proxy fix included."""
+    from app import ops
+    from app.observability import logs, requests
+
+    ops.init_app(app)
+    if not app.testing or app.config.get("LOG_CONFIGURE"):
+        logs.configure(app.config["LOG_FORMAT"])
+    requests.init_app(app)

@@ -20,6 +20,16 @@ def register_cli(app: Flask) -> None:
     for command in (serve, create_admin, seed_demo_command, tick_command, worker_command):
         app.cli.add_command(command)
     app.cli.add_command(publish_command)
+    _register_operator_commands(app)
+
+
+def _register_operator_commands(app: Flask) -> None:
+    """backup, restore, export, import (README, "Operating Herald")."""
+    from app.backup.cli import backup_command, restore_command
+    from app.portability.cli import export_command, import_command
+
+    for command in (backup_command, restore_command, export_command, import_command):
+        app.cli.add_command(command)
 
 
 def _fail(message: str):

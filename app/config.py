@@ -94,7 +94,34 @@ def load_config(overrides: dict | None = None) -> dict:
         "TESTING": False,
     }
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    config.update(_operations(env, config, production, testing))
     config.update(overrides)
     if testing and "RATELIMIT_STORAGE_URI" not in overrides:
         config["RATELIMIT_STORAGE_URI"] = "memory://"
     return config
+
+
+def _operations(env, config: dict, production: bool, testing: bool) -> dict:
+    """Health checks, metrics and logs (README, "Operating Herald")."""
+    tick = config["TICK_SECONDS"]
+    log_format = (env.get("HERALD_LOG_FORMAT") or ("json" if production else "text")).lower()
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"HERALD_LOG_FORMAT must be json or text, not {log_format!r}.")
+    return {
+        "LOG_FORMAT": log_format,
+        # One line per request; off under TESTING (tests that read it turn it on).
+        "ACCESS_LOG": _flag(env.get("HERALD_ACCESS_LOG"), default=not testing),
+        # A request id from the client is only believed when a proxy we trust sets it.
+        "TRUST_REQUEST_ID": _flag(
+            env.get("HERALD_TRUST_REQUEST_ID"), default=config["PROXY_HOPS"] > 0
+        ),
+        "METRICS_ENABLED": _flag(env.get("HERALD_METRICS"), default=True),
+        "METRICS_TOKEN": env.get("HERALD_METRICS_TOKEN") or None,
+        "METRICS_ALLOW": env.get("HERALD_METRICS_ALLOW") or None,
+        "READY_CHECKS": env.get("HERALD_READY_CHECKS", "database,redis,worker,outbox"),
+        # A worker beats every tick; three missed ticks (and at least 90 s) mean it stopped.
+        "READY_HEARTBEAT_SECONDS": float(
+            env.get("HERALD_READY_HEARTBEAT_SECONDS") or max(90.0, 3 * tick)
+        ),
+        "READY_OUTBOX_LAG_SECONDS": float(env.get("HERALD_READY_OUTBOX_LAG_SECONDS", 300)),
+    }

@@ -13,13 +13,20 @@ from gunicorn.app.base import BaseApplication
 
 class EmbeddedServer(BaseApplication):
     def __init__(self, app, bind: str, threads: int = 8):
+        from app.ops.gunicorn import HeraldLogger, child_exit, on_exit, prepare_metrics_dir
+
         self.application = app
+        # Before the fork: Prometheus multi-process mode, and gunicorn's lines in our format.
+        prepare_metrics_dir()
+        os.environ.setdefault("HERALD_LOG_FORMAT", app.config["LOG_FORMAT"])
         self.options = {
             "bind": bind,
             "workers": 1,
             "worker_class": "gthread",
             "threads": threads,
-            "accesslog": "-",
+            "logger_class": HeraldLogger,  # Herald logs each request itself
+            "child_exit": child_exit,
+            "on_exit": on_exit,
             "post_worker_init": self._start_worker,
         }
         super().__init__()

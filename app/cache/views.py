@@ -18,6 +18,7 @@ from app.cache import version
 from app.cache.keys import ArgsRecorder, choose_encoding, etag, matching_etag, url_key
 from app.cache.state import CacheState, state
 from app.cache.store import Entry, compress
+from app.observability.metrics import CACHE_LAYER, cache_hit, render_timer
 
 # The view's own headers the cache keeps; these are set per response instead.
 _DROPPED_HEADERS = {
@@ -87,6 +88,8 @@ def public_cached(view=None, *, max_age: int | None = None):
                 served = Served(request.endpoint, response.headers["ETag"], encoding, entry)
             response.headers["Cache-Control"] = control
             request.environ[SERVED] = served
+            if request.environ.get(CACHE_LAYER) != "miss":  # metrics: served from the store
+                cache_hit(request.environ, request.endpoint)
             return response
 
         return wrapper
@@ -104,7 +107,8 @@ def _render(cache: CacheState, fn, args, kwargs) -> tuple[Entry | Response, str]
     recorder = ArgsRecorder(original)
     request.args = recorder
     try:
-        rendered = current_app.make_response(fn(*args, **kwargs))
+        with render_timer(request.environ, request.endpoint):  # metrics: a miss, timed
+            rendered = current_app.make_response(fn(*args, **kwargs))
     finally:
         request.args = original
     cache.learn_args(request.endpoint, recorder)

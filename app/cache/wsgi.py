@@ -40,6 +40,7 @@ from app.cache import version
 from app.cache.keys import choose_encoding, etag, matching_etag, url_key
 from app.cache.state import state
 from app.cache.views import SERVED, Served
+from app.observability.metrics import fast_path_hit
 
 log = logging.getLogger("herald.cache")
 
@@ -106,6 +107,7 @@ class FastPath:
                 answer = None
             if answer is not None:
                 status, headers, body = answer
+                fast_path_hit(environ, place.endpoint)  # metrics: one counter increment
                 start_response(status, headers)
                 return [body] if method == "GET" else []
         return self._learn(key, environ, start_response)

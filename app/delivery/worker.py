@@ -14,6 +14,8 @@ import time
 from flask import Flask
 
 from app.extensions import db
+from app.observability.jobs import observe_job
+from app.services import heartbeat
 from app.services.maintenance import tick
 
 log = logging.getLogger("herald.worker")
@@ -24,11 +26,18 @@ PUBLISH_POLL_SECONDS = 2.0
 def run_once(app: Flask) -> None:
     with app.app_context():
         try:
-            result = tick()
-            if result.changed:
-                log.info("tick: started %s, completed %s", result.started, result.completed)
+            with observe_job("tick") as report:  # one log line and a timing per tick
+                beat()  # the heartbeat /readyz reads
+                result = tick()
+                report.update(started=result.started, completed=result.completed)
         finally:
             db.session.remove()
+
+
+def beat() -> None:
+    # The thread inside `flask serve` and a `flask worker` process tell themselves apart.
+    name = "worker" if threading.current_thread() is threading.main_thread() else "embedded"
+    heartbeat.beat(name)
 
 
 def run_forever(app: Flask, stop: threading.Event) -> None:

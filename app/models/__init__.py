@@ -10,6 +10,7 @@ from app.models.incident import (
     IncidentUpdate,
     UpdateRevision,
 )
+from app.models.ops import WorkerHeartbeat
 from app.models.page import PageSettings
 from app.models.subscriber import (
     Delivery,
@@ -49,5 +50,6 @@ __all__ = [
     "SubscriptionTarget",
     "UpdateRevision",
     "User",
+    "WorkerHeartbeat",
     "utcnow",
 ]
