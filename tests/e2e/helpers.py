@@ -31,9 +31,6 @@ def empty_database(app) -> None:
                 db.session.execute(text(f'DELETE FROM "{table.name}"'))  # noqa: S608
         bump_version()
         db.session.commit()
-    cache = app.extensions.get("herald_render_cache")
-    if cache is not None:
-        cache.clear()
 
 
 def create_user(app, email: str = "admin@example.com", role: str = "admin") -> str:
