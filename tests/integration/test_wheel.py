@@ -27,7 +27,7 @@ from lxml import html
 
 from tests.conftest import ROOT, csrf_token_from
 
-SOURCES = ("pyproject.toml", "README.md", "app", "templates", "static", "migrations")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "app", "templates", "static", "migrations")
 # Where each top-level folder of the checkout lands in the wheel.
 SHIPPED_AS = {"app": "app", "templates": "app/templates", "static": "app/static"}
 SHIPPED_AS["migrations"] = "app/migrations"
@@ -76,12 +76,11 @@ def _checkout_files() -> set[str]:
 
 
 def test_the_wheel_holds_every_module_template_asset_and_migration(wheel):
-    """Is every file of app/, templates/, static/ and migrations/ in the wheel? (A new
-    subpackage of app/ must be added to `packages` in pyproject.toml.)"""
+    """Is every file of app/, templates/, static/ and migrations/ in the wheel?"""
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
     missing = sorted(_checkout_files() - shipped)
-    assert not missing, f"not in the wheel (see [tool.setuptools] in pyproject.toml): {missing}"
+    assert not missing, f"not in the wheel (see package-data in pyproject.toml): {missing}"
 
 
 @pytest.fixture(scope="module")
