@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.cache.wsgi import FastPath
-from app.config import ROOT, load_config
+from app.config import RESOURCES, load_config
 from app.extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -21,8 +21,8 @@ def create_app(config: dict | None = None) -> Flask:
     """Build a Herald app; `config` overrides settings from the environment."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(RESOURCES / "templates"),
+        static_folder=str(RESOURCES / "static"),
     )
     app.config.update(load_config(config))
     # Ids in URLs fit the database's integer column: a larger number is a 404, not
@@ -38,7 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     database.configure(app)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(RESOURCES / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -12,8 +12,17 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE = ROOT / "instance" / "herald.db"
+PACKAGE = Path(__file__).resolve().parent
+# A checkout keeps templates/, static/ and migrations/ at its top level, beside app/
+# (DESIGN.md); a wheel ships them inside the package, as app/templates and so on.
+INSTALLED = (PACKAGE / "templates").is_dir()
+RESOURCES = PACKAGE if INSTALLED else PACKAGE.parent
+
+
+def home() -> Path:
+    """Where `.env` and the default SQLite database live: a checkout's top level, or,
+    for an installed Herald, the directory it is started from (never site-packages)."""
+    return Path.cwd() if INSTALLED else PACKAGE.parent
 
 
 class ConfigError(RuntimeError):
@@ -37,7 +46,7 @@ def normalise_database_url(url: str) -> str:
 
 def load_config(overrides: dict | None = None) -> dict:
     """Return Flask config built from the environment, then `overrides`."""
-    load_dotenv(ROOT / ".env", override=False)
+    load_dotenv(home() / ".env", override=False)
     env = os.environ
     overrides = dict(overrides or {})
     testing = overrides.get("TESTING", False)
@@ -59,7 +68,8 @@ def load_config(overrides: dict | None = None) -> dict:
         "/"
     )
     https = site_url.startswith("https://")
-    database_url = normalise_database_url(env.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE}")
+    default_sqlite = home() / "instance" / "herald.db"
+    database_url = normalise_database_url(env.get("DATABASE_URL") or f"sqlite:///{default_sqlite}")
 
     config = {
         "SECRET_KEY": secret,

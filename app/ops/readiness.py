@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.config import ROOT
+from app.config import RESOURCES
 from app.extensions import db
 from app.models import utcnow
 from app.ops import outbox
@@ -92,7 +92,7 @@ def _revisions() -> tuple[set[str], set[str]]:
     from alembic.script import ScriptDirectory
 
     config = Config()
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.set_main_option("script_location", str(RESOURCES / "migrations"))
     script = ScriptDirectory.from_config(config)
     return set(script.get_heads()), {rev.revision for rev in script.walk_revisions()}
 

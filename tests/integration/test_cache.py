@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import threading
-import uuid
 
 import brotli
 import pytest
@@ -14,9 +13,8 @@ from app.cache import state, version
 from app.cache.version import FileToken
 from app.extensions import db
 from app.services import components
-from tests.conftest import unavailable
+from tests.conftest import REDIS_TEST_URL
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 # theme.css is addressed as /theme.css?v=<version> and marked immutable instead.
 NOT_VERSIONED = {"public.theme_css"}
 
@@ -119,24 +117,6 @@ def test_processes_sharing_a_database_see_a_change_at_once(database_url, other_a
     assert _component_status(reader) == "partial_outage"
 
 
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of our own on Redis database 15, deleted afterwards."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        unavailable(f"Redis not reachable at {REDIS_TEST_URL}: {exc}")
-    prefix = f"herald-test-{uuid.uuid4().hex[:8]}:"
-    yield prefix
-    keys = list(client.scan_iter(match=prefix + "*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
-
-
 def _redis_app(other_app, prefix: str):
     return other_app(REDIS_URL=REDIS_TEST_URL, CACHE_KEY_PREFIX=prefix, CACHE_VERSION_CHECK="auto")
 
@@ -224,20 +204,6 @@ def test_a_compressed_etag_revalidates_to_a_304(client):
     )
     assert again.status_code == 304
     assert again.headers["ETag"] == zipped.headers["ETag"]
-
-
-def test_head_and_options_work_on_every_public_route(client):
-    """Does HEAD answer like GET without a body, and OPTIONS list the methods?"""
-    for path in _public_paths(client.application):
-        get = client.get(path)
-        head = client.head(path)
-        assert head.status_code == 200, path
-        assert head.get_data() == b"", path
-        assert head.headers["ETag"] == get.headers["ETag"], path
-        assert head.headers["Content-Length"] == get.headers["Content-Length"], path
-        options = client.options(path)
-        assert options.status_code == 200, path
-        assert {"GET", "HEAD", "OPTIONS"} <= set(options.headers["Allow"].split(", ")), path
 
 
 def test_cached_responses_never_carry_a_cookie(app, as_admin):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from contextlib import contextmanager
 
 import pytest
@@ -12,9 +11,8 @@ from werkzeug.test import Client
 from app.cache import FastPath, state, version
 from app.extensions import db
 from app.services import components
-from tests.conftest import unavailable
+from tests.conftest import REDIS_TEST_URL
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 PATHS = ["/", "/api/v2/summary.json", "/embed/frame", "/badge.svg"]
 ENCODINGS = {"identity": None, "gzip": "gzip", "br": "gzip, deflate, br"}
 
@@ -249,24 +247,6 @@ def test_odd_urls_get_flasks_answer(app):
     encoded, by_flask = ran_flask(app, lambda: client.get("/%62adge.svg"))
     assert not by_flask
     assert_identical(encoded, plain)
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of our own on Redis database 13, deleted afterwards."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        unavailable(f"Redis not reachable at {REDIS_TEST_URL}: {exc}")
-    prefix = f"herald-fast-{uuid.uuid4().hex[:8]}:"
-    yield prefix
-    keys = list(client.scan_iter(match=prefix + "*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 def test_with_redis_a_render_from_another_host_is_served_fast(

@@ -35,6 +35,7 @@ def test_head_and_options_answer_on_every_public_route(app, client, make_compone
         assert head.data == b"", path
         assert head.headers["Content-Type"] == get.headers["Content-Type"], path
         assert head.headers.get("ETag") == get.headers.get("ETag"), path
+        assert head.headers["Content-Length"] == get.headers["Content-Length"], path
         options = client.options(path)
         assert options.status_code in (200, 204), path
         assert "GET" in options.headers["Allow"] and "HEAD" in options.headers["Allow"], path

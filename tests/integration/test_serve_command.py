@@ -38,10 +38,11 @@ def _wait_for(url: str, process, seconds: float = 60) -> None:
     pytest.fail(f"{url} did not answer within {seconds} s")
 
 
-@pytest.fixture
-def served_site(tmp_path):
+@pytest.fixture(scope="module")
+def served_site(tmp_path_factory):
+    """One `flask serve` for this module's tests: starting it is most of their cost."""
     port = _free_port()
-    database = f"sqlite:///{tmp_path / 'serve.db'}"
+    database = f"sqlite:///{tmp_path_factory.mktemp('serve') / 'serve.db'}"
     env = os.environ | {
         "DATABASE_URL": database,
         "HERALD_ADMIN_EMAIL": "first@example.com",

@@ -39,16 +39,6 @@ def get_json(client, path: str, status: int = 200) -> dict:
     return response.get_json()
 
 
-@pytest.fixture(autouse=True)
-def fresh_render_cache(request):
-    """Each test restarts the page version at 1, so an earlier test's render must not
-    be served for it; in production the version only ever grows."""
-    if "app" in request.fixturenames:
-        extensions = request.getfixturevalue("app").extensions
-        for name in ("herald_render_cache", "herald_cache"):
-            extensions.pop(name, None)
-
-
 @pytest.fixture
 def world(app):
     """A page with a group of two, one ungrouped component, an open incident with

@@ -13,12 +13,6 @@ from app.services import backfill, components, incidents, maintenance
 from app.services.backfill import PastUpdate
 
 
-@pytest.fixture(autouse=True)
-def fresh_render_cache(app):
-    """Each test starts the page version again at 1, so rendered pages must not carry over."""
-    app.extensions.pop("herald_render_cache", None)
-
-
 def visit(client, url: str, status: int = 200):
     response = client.get(url)
     assert response.status_code == status, response.get_data(as_text=True)[:500]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argon2
 import pytest
 
 from app.services import users
@@ -14,6 +15,18 @@ def test_passwords_are_stored_as_argon2id(app, make_user):
     user = make_user()
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
+
+
+def test_production_hashes_at_argon2_cffi_default_cost(other_app):
+    """Outside tests, is a password hashed at argon2-cffi's default cost (RFC 9106's
+    low-memory profile), not at the cheap cost the test suite uses for speed?"""
+    production = other_app(TESTING=False)
+    with production.app_context():
+        user = users.create_user(email="owner@example.com", password=PASSWORD)
+        stored = argon2.extract_parameters(user.password_hash)
+        assert users.authenticate("owner@example.com", PASSWORD) == user
+    assert stored == argon2.extract_parameters(argon2.PasswordHasher().hash(PASSWORD))
+    assert stored.memory_cost >= 64 * 1024 and stored.time_cost >= 3
 
 
 def test_authenticate_with_right_credentials(app, make_user):
