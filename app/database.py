@@ -16,7 +16,7 @@ read; a plain read stays a deferred `BEGIN`, so readers never wait for writers.
 from __future__ import annotations
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection, Engine
 
 BUSY_TIMEOUT_MS = 10_000
@@ -34,7 +34,11 @@ def configure(app: Flask) -> None:
     else:
         options.setdefault("pool_pre_ping", True)
         if uri.startswith("postgresql"):
-            connect_args.setdefault("options", f"-c lock_timeout={timeout_ms}")
+            # connect_args replace the URL's own `options` (a search_path, say): keep both.
+            given = make_url(uri).query.get("options")
+            given = given[-1] if isinstance(given, tuple) else given
+            lock = f"-c lock_timeout={timeout_ms}"
+            connect_args.setdefault("options", f"{given} {lock}" if given else lock)
 
 
 def _ensure_sqlite_folder(uri: str) -> None:

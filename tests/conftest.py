@@ -6,6 +6,7 @@ a throwaway database created for this session; with CI=true they must run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import uuid
@@ -63,6 +64,20 @@ def redis_prefix():
     if keys:
         client.delete(*keys)
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def _limiter_left_as_found():
+    """Flask-Limiter is one object shared by every app a test builds: a test that turns it on,
+    or gives it default limits, must not leave them (or its counts) to the next test."""
+    yield
+    from app.extensions import limiter
+
+    limiter.limit_manager.set_default_limits([])
+    # A storage a test has stopped (its own Redis) holds nothing to reset.
+    with contextlib.suppress(Exception):
+        limiter.reset()
+    limiter.enabled = False
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -56,7 +56,8 @@ def _throttled() -> str:
     breached = [limit for limit in limiter.current_limits if limit.breached]
     scopes = {limit.request_args[-1].rsplit(":", 1)[-1] for limit in breached}
     ends = max((limit.reset_at for limit in breached), default=time.time() + 60)
-    minutes = max(1, math.ceil((ends - time.time()) / 60))
+    # Storages round the reset up by a second or two; 15:01 left still reads "15 minutes".
+    minutes = max(1, math.ceil((ends - time.time() - 5) / 60))
     wait = f"Try again in {minutes} minute{'s' if minutes != 1 else ''}"
     if _ADDRESS_SCOPE in scopes:
         return (

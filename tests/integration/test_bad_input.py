@@ -56,6 +56,8 @@ def test_no_get_request_ends_in_a_server_error(app, populated, as_admin):
         for query in ODD_QUERIES:
             for client in (anonymous, as_admin.client):
                 response = client.get(path + query)
+                if path == "/readyz" and response.status_code == 503 and response.is_json:
+                    continue  # "not ready" (no worker runs in tests) is its answer, not a fault
                 if response.status_code >= 500:
                     failures.append(f"{path}{query[:40]} → {response.status_code}")
     assert failures == []

@@ -107,7 +107,10 @@ def test_a_live_site_backs_up_and_restores_whole(app, database_url, same_kind, t
     assert found["settings"] == before["settings"]
     assert found["groups"] == before["groups"]
     for incident_id, seen in before["incidents"].items():
-        assert found["incidents"][incident_id] == seen
+        if seen[2] == "monitoring":  # both of its commits landed before the backup began
+            assert found["incidents"][incident_id] == seen
+        else:  # the manager's second commit may have landed before the backup, too
+            assert incident_id in found["incidents"]
     # Consistent: an incident caught between two of its commits is there as it was then:
     # its status is its latest update's, and its updates are the source's first ones.
     for incident_id, seen in found["incidents"].items():
