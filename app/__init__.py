@@ -45,9 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import errors, security, templating
     from app.admin import bp as admin_bp
-    from app.api import bp as api_bp
+    from app.api.views import bp as api_bp
     from app.cli import register_cli
-    from app.public import bp as public_bp
+    from app.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
