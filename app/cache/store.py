@@ -28,8 +28,10 @@ log = logging.getLogger("herald.cache")
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 DEFAULT_REDIS_TTL = 3600
 DEFAULT_REDIS_MAX_ENTRY_BYTES = 1024 * 1024
-# What an entry costs beyond its bodies: the objects holding it, its key, the LRU link.
-_ENTRY_OVERHEAD = 512
+# What an entry costs beyond its bodies and texts (measured with tracemalloc): the objects
+# holding it, its key and LRU link, and per header the tuple and two str objects.
+_ENTRY_OVERHEAD = 768
+_HEADER_OVERHEAD = 112
 _MIN_COMPRESS_BYTES = 256
 _COMPRESSIBLE = ("text/", "application/json", "application/javascript", "+xml", "+json")
 
@@ -47,7 +49,7 @@ class Entry:
     @property
     def size(self) -> int:
         """Bytes this entry holds, every encoding counted."""
-        headers = sum(len(name) + len(value) for name, value in self.headers)
+        headers = sum(_HEADER_OVERHEAD + len(name) + len(value) for name, value in self.headers)
         bodies = sum(len(body) for body in self.bodies.values())
         return _ENTRY_OVERHEAD + len(self.tag) + len(self.content_type) + headers + bodies
 
