@@ -5,13 +5,13 @@
 
 Seeds a SQLite database with bench/seed.py (N past incidents, default
 10,000: 500 history pages; kept in /tmp/herald-bench between runs), starts
-Herald under gunicorn as in production (`-w 2 -k gthread --threads 4`, port
-5611), then:
+Herald under gunicorn as in production (`-w 2 -k gthread --threads 4`, on a
+free port of 127.0.0.1), then:
 
 1. baseline: warms `/` and reads each worker's RSS (/proc) and `/`'s
    throughput with wrk (-t2 -c32, 5 rounds of 3 s), each round interleaved
    with one against bench/bare_app.py serving the same bytes under the same
-   gunicorn settings (port 5612): the figure is Herald's req/s over the bare
+   gunicorn settings: the figure is Herald's req/s over the bare
    app's, medians over the rounds, so load from elsewhere on the machine
    falls on both alike;
 2. sends 10,000 distinct hostile URLs from 8 client threads, each URL once,
@@ -35,6 +35,7 @@ import json
 import os
 import random
 import re
+import socket
 import statistics
 import string
 import sys
@@ -48,11 +49,18 @@ sys.path.insert(0, str(BENCH))
 
 from run import HOST, VENV, WORK, get, seeded_database, start, stop, wait_until_up, wrk  # noqa: E402
 
-PORT, PORT_BARE = 5611, 5612
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+PORT, PORT_BARE = _free_port(), _free_port()
 GUNICORN = ["-w", "2", "-k", "gthread", "--threads", "4"]
 URLS = 10_000
 CLIENTS = 8
-ROUNDS = 5
+ROUNDS = 7
 GROWTH_GOAL_MB = 100
 THROUGHPUT_GOAL = 0.90
 BEGIN, END = "<!-- begin bench/hostile.py -->", "<!-- end bench/hostile.py -->"
