@@ -45,10 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import errors, security, templating
     from app.admin.views import bp as admin_bp
-    from app.api import bp as api_bp
+    from app.api.views import bp as api_bp
     from app.cli import register_cli
-    from app.public import bp as public_bp
-    from app.public.subscribe import bp as subscribe_bp
+    from app.public.subscribe.views import bp as subscribe_bp
+    from app.public.views import bp as public_bp
 
     app.register_blueprint(public_bp)
     # Its own blueprint: per-visitor pages, rate limited, never from the render cache.

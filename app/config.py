@@ -99,11 +99,18 @@ def load_config(overrides: dict | None = None) -> dict:
         "TICK_SECONDS": float(env.get("HERALD_TICK_SECONDS", 30)),
         "PUBLISH_DIR": env.get("HERALD_PUBLISH_DIR") or None,
         "CACHE_MAX_AGE": int(env.get("HERALD_CACHE_MAX_AGE", 0)),
+        # Rendered output kept in each process, every encoding counted (LRU beyond it).
+        "CACHE_MAX_BYTES": int(env.get("HERALD_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
         # Proxies in front of Herald whose X-Forwarded-* headers to trust (0: none).
         "PROXY_HOPS": int(env.get("HERALD_PROXY_HOPS", 0)),
         "TESTING": False,
     }
     config["RATELIMIT_STORAGE_URI"] = config["REDIS_URL"] or "memory://"
+    # Redis down: count in this process instead (a warning is logged; back to Redis when it
+    # answers), and give up on it quickly rather than hold a login for a socket timeout.
+    config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] = True
+    config["RATELIMIT_SWALLOW_ERRORS"] = True
+    config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     config.update(_operations(env, config, production, testing))
     config.update(overrides)
     if testing and "RATELIMIT_STORAGE_URI" not in overrides:

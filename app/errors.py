@@ -1,13 +1,22 @@
-"""Error pages in the site's look, and JSON errors for the API."""
+"""Error pages in the site's look, and JSON errors for the API.
+
+No error page needs the database: the page settings they show fall back to
+the last ones read (templating.page_settings), and the user is never loaded
+for them, so a database outage gets a clear 503 instead of a traceback.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
-from app.extensions import db
+from app import database
+from app.extensions import db, login_manager
 from app.services.errors import ServiceError
+
+RETRY_AFTER_SECONDS = 30
 
 
 def _wants_json() -> bool:
@@ -56,7 +65,45 @@ def init_app(app: Flask) -> None:
     def bad_encoding(exc: UnicodeDecodeError):
         return _render(400, "Bad request", "The request was not valid UTF-8.")
 
+    # DatabaseError covers OperationalError and SQLite's "file is not a database";
+    # the pool's TimeoutError and InterfaceError are no DatabaseError.
+    for kind in (
+        database.DatabaseUnavailable,
+        sa_exc.DatabaseError,
+        sa_exc.InterfaceError,
+        sa_exc.TimeoutError,
+    ):
+        app.register_error_handler(kind, _database_error)
+
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
         return _render(500, "Something went wrong", "The error has been logged. Try again shortly.")
+
+
+def _database_error(exc: Exception):
+    """A database that cannot be reached is a 503 saying so; any other database error is a bug."""
+    if not database.unavailable(exc):
+        raise exc
+    database.outage().failed(exc)
+    _forget_the_failed_request()
+    response = make_response(
+        _render(
+            503,
+            "Database unavailable",
+            "The status database is not answering right now, so this page cannot be shown. "
+            "The public status page keeps showing its last update. Try again in a minute.",
+        )
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _forget_the_failed_request() -> None:
+    """Roll back, and treat the visitor as anonymous, so rendering the page asks nothing more."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; nothing left to roll back
+        db.session.remove()
+    g._login_user = login_manager.anonymous_user()

@@ -18,13 +18,18 @@ _CSP = (
 class SharedCacheSessionInterface(SecureCookieSessionInterface):
     """Flask's cookie sessions, except on responses marked `Cache-Control: public`.
 
-    Those bodies are the same for everyone (the render cache guarantees it), so
-    they must not carry `Vary: Cookie` or a refreshed cookie: either would stop
-    a CDN or browser cache from sharing them during a traffic spike.
+    Those bodies are the same for everyone (the render cache guarantees it) and
+    a CDN or browser may hand them to anyone: a `Set-Cookie` on one would give
+    a logged-in manager's session to the next visitor, and `Vary: Cookie`
+    would stop them being shared during a traffic spike. So a public response
+    carries no cookie at all. What a request changed in the session (Flask-Login
+    marking it non-fresh when the browser changed, a remember cookie) is simply
+    not saved: the next private response, an admin page, saves it.
     """
 
     def save_session(self, app, session, response):
-        if response.cache_control.public and not session.modified:
+        if response.cache_control.public:
+            response.headers.remove("Set-Cookie")
             return
         super().save_session(app, session, response)
 

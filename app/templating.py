@@ -5,19 +5,69 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from markupsafe import Markup
+from sqlalchemy import inspect
 
+from app import database
+from app.extensions import db
 from app.markup import render_markdown
-from app.models import ComponentStatus, IncidentStatus
-from app.services.page import get_settings
+from app.models import ComponentStatus, IncidentStatus, PageSettings
+from app.services.page import default_settings, get_settings
+
+_LAST_SETTINGS = "herald_last_page_settings"
 
 
-def page_settings():
-    """The page settings, read once per request."""
+def page_settings() -> PageSettings:
+    """The page settings, read once per request.
+
+    While the database cannot be asked, the last settings this process read
+    (or the defaults), so error pages and stale pages still render; check
+    `settings_are_fallback()` before caching anything made from them.
+    """
     if "page_settings" not in g:
-        g.page_settings = get_settings()
+        g.page_settings = _read_settings()
     return g.page_settings
+
+
+def settings_are_fallback() -> bool:
+    """Whether this request's page settings stand in for a database that did not answer."""
+    return g.get("page_settings_fallback", False)
+
+
+def _read_settings() -> PageSettings:
+    outage = database.outage()
+    if not outage.skip():
+        try:
+            settings = get_settings()
+        except Exception as exc:
+            if not database.unavailable(exc):
+                raise
+            outage.failed(exc)
+            _discard_session()
+        else:
+            _remember(settings)
+            return settings
+    g.page_settings_fallback = True
+    return current_app.extensions.get(_LAST_SETTINGS) or default_settings()
+
+
+def _remember(settings: PageSettings) -> None:
+    """Keep a detached copy: the request's own object expires when its session ends."""
+    last = current_app.extensions.get(_LAST_SETTINGS)
+    if last is not None and last.version == settings.version:
+        return
+    values = {
+        column.key: getattr(settings, column.key) for column in inspect(PageSettings).column_attrs
+    }
+    current_app.extensions[_LAST_SETTINGS] = PageSettings(**values)
+
+
+def _discard_session() -> None:
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; nothing left to roll back
+        db.session.remove()
 
 
 def page_zone() -> ZoneInfo:

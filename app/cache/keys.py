@@ -1,90 +1,19 @@
-"""What picks one cached response: the URL key, the encoding, and the ETag.
+"""What picks one cached response: the encoding and the ETag.
 
-Plain functions over header values and the URL, so the `public_cached`
-decorator (inside Flask) and the WSGI fast path (in front of it) choose
-exactly alike.
+Plain functions over header values, so the `public_cached` decorator (inside
+Flask) and the WSGI fast path (in front of it) choose exactly alike. The URL
+part of the key is the view's declared query arguments (args.py).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from urllib.parse import urlencode
 
-from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.http import parse_accept_header, parse_etags
 
 from app.cache.store import Entry
 
 ENCODINGS = ("identity", "br", "gzip")
-
-
-class ArgsRecorder(ImmutableMultiDict):
-    """`request.args` during a render, noting which arguments the view reads."""
-
-    def __init__(self, args):
-        super().__init__(args)
-        self.read: set[str] = set()
-        self.read_all = False
-
-    def __getitem__(self, key):
-        self.read.add(key)
-        return super().__getitem__(key)
-
-    def getlist(self, key, type=None):
-        self.read.add(key)
-        return super().getlist(key, type)
-
-    def __contains__(self, key):
-        self.read.add(key)
-        return super().__contains__(key)
-
-    def _everything(self, name):
-        self.read_all = True
-        return getattr(super(), name)
-
-    def __iter__(self):
-        return self._everything("__iter__")()
-
-    def keys(self):
-        return self._everything("keys")()
-
-    def values(self):
-        return self._everything("values")()
-
-    def items(self, multi=False):
-        return self._everything("items")(multi)
-
-    def lists(self):
-        return self._everything("lists")()
-
-    def to_dict(self, flat=True):
-        return self._everything("to_dict")(flat)
-
-    def __len__(self):
-        return self._everything("__len__")()
-
-
-def url_key(
-    arg_names: dict[str, tuple[str, ...] | None],
-    endpoint: str | None,
-    path: str,
-    query_string: bytes,
-    args,
-) -> str:
-    """The path plus only the query arguments the endpoint's view reads.
-
-    A view's output may depend on the query only through `request.args`.
-    Until an endpoint has rendered once, and for views that read every
-    argument, the whole query string is the key; after that, only the
-    arguments renders have read. Cache busters (`/?_=1712345`) then share one
-    entry instead of costing a render each. Sound because the arguments a
-    render reads depend only on values already in the key.
-    """
-    names = arg_names.get(endpoint)
-    if names is None:  # never rendered here, or reads them all
-        return f"|{path}|?{query_string.decode('latin-1')}"
-    values = urlencode([(name, value) for name in names for value in args.getlist(name)])
-    return f"|{path}|{','.join(names)}|{values}"
 
 
 def etag(tag: str, encoding: str) -> str:
@@ -101,6 +30,19 @@ def matching_etag(tag: str, if_none_match: str | None) -> tuple[str, str] | None
         plain = tag if encoding == "identity" else f"{tag}-{encoding}"
         if wanted.contains_weak(plain):
             return etag(tag, encoding), encoding
+    return None
+
+
+def etag_of_generation(generation: str, if_none_match: str | None) -> str | None:
+    """The first ETag the client holds that was issued for `generation` (any clock bucket)."""
+    if not if_none_match:
+        return None
+    for held in sorted(parse_etags(if_none_match).as_set(include_weak=True)):
+        tag = held
+        for encoding in ENCODINGS[1:]:
+            tag = tag.removesuffix(f"-{encoding}")
+        if tag.rpartition(".")[0] == generation:
+            return f'"{held}"'
     return None
 
 

@@ -1,4 +1,4 @@
-"""Per-app cache state (clock, store, render locks, learned query arguments).
+"""Per-app cache state (clock, store, render locks, free-text admission).
 
 Created on first use in each process — after gunicorn forks — so no worker
 inherits another's Redis connection or locks. Also where a commit that bumped
@@ -8,19 +8,27 @@ the page version tells every process to move on.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from app.cache.keys import ArgsRecorder
-from app.cache.store import LocalStore, RedisStore
+from app import database
+from app.cache.store import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_REDIS_MAX_ENTRY_BYTES,
+    DEFAULT_REDIS_TTL,
+    LocalStore,
+    RedisStore,
+)
 from app.cache.version import (
     FileToken,
     RedisToken,
     VersionClock,
     cache_tag,
     clock_bucket,
+    read_generation,
 )
 from app.extensions import db
 
@@ -43,12 +51,39 @@ class CacheState:
             elif path := _token_path(config):
                 token = FileToken(path)
         self.clock = VersionClock(token, float(config.get("CACHE_TRUST_SECONDS", 5)))
-        self.store = RedisStore(redis_client, prefix + "render:") if redis_client else LocalStore()
+        max_bytes = int(config.get("CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))
+        if redis_client is None:
+            self.store: LocalStore | RedisStore = LocalStore(max_bytes)
+        else:
+            self.store = RedisStore(
+                redis_client,
+                prefix + "render:",
+                max_bytes,
+                ttl=int(config.get("CACHE_REDIS_TTL", DEFAULT_REDIS_TTL)),
+                max_entry_bytes=int(
+                    config.get("CACHE_REDIS_MAX_ENTRY_BYTES", DEFAULT_REDIS_MAX_ENTRY_BYTES)
+                ),
+            )
         self.max_age = int(config["CACHE_MAX_AGE"])
+        self.database = database.outage(app)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        # Per endpoint: the query arguments its renders have read (None: all of them).
-        self.arg_names: dict[str, tuple[str, ...] | None] = {}
+        # Per (endpoint, free-text argument): the tag and the values cached under it.
+        self._admitted: dict[tuple[str, str], tuple[str, set]] = {}
+
+    def generation(self, read: Callable[[], str] = read_generation) -> str:
+        """The current page generation; a database outage is recorded, then re-raised."""
+        return self.clock.generation(lambda: self._checked(read))
+
+    def _checked(self, read: Callable[[], str]) -> str:
+        try:
+            generation = read()
+        except Exception as exc:
+            if database.unavailable(exc):
+                self.database.failed(exc)
+            raise
+        self.database.succeeded()
+        return generation
 
     def render_lock(self, key: str) -> threading.Lock:
         with self._locks_guard:
@@ -58,14 +93,19 @@ class CacheState:
         with self._locks_guard:
             self._locks.pop(key, None)
 
-    def learn_args(self, endpoint: str, recorder: ArgsRecorder) -> None:
-        """Add what one render read to what the endpoint's renders read (sets only grow)."""
+    def admits(self, endpoint: str, name: str, value: str, limit: int, tag: str) -> bool:
+        """Whether a render for this free-text value may be stored (first `limit` per tag)."""
         with self._locks_guard:
-            known = self.arg_names.get(endpoint, ())
-            if known is None or recorder.read_all:
-                self.arg_names[endpoint] = None
-            else:
-                self.arg_names[endpoint] = tuple(sorted(set(known) | recorder.read))
+            seen = self._admitted.get((endpoint, name))
+            if seen is None or seen[0] != tag:
+                seen = self._admitted[(endpoint, name)] = (tag, set())
+            values = seen[1]
+            if value in values:
+                return True
+            if len(values) >= limit:
+                return False
+            values.add(value)
+            return True
 
 
 def _redis_client(url: str):
@@ -80,10 +120,10 @@ def _token_path(config) -> str | None:
     uri = config["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("sqlite:///"):
         return None
-    database = uri.split("sqlite:///", 1)[1].split("?", 1)[0]
-    if not database or database == ":memory:" or database.startswith("file:"):
+    database_path = uri.split("sqlite:///", 1)[1].split("?", 1)[0]
+    if not database_path or database_path == ":memory:" or database_path.startswith("file:"):
         return None
-    return database + ".version"
+    return database_path + ".version"
 
 
 _state_guard = threading.Lock()
@@ -107,7 +147,7 @@ def signal_change(app: Flask | None = None) -> None:
 
 def version_tag(now: float | None = None) -> str:
     """The current cache generation: page version and clock bucket."""
-    return cache_tag(state().clock.generation(), clock_bucket(now))
+    return cache_tag(state().generation(), clock_bucket(now))
 
 
 def mark_version_bumped(session: Session | None = None) -> None:

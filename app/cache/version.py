@@ -27,8 +27,9 @@ between moves the token again and is picked up by the next request: the
 token can make us re-read needlessly, never miss a change. A process trusts
 its memo at most `CACHE_TRUST_SECONDS` (5 s) even when the token stands still,
 which bounds staleness when a writer could not reach Redis or wrote to the
-database by hand. Redis errors fall back to the database (and skip Redis for
-a second, so an outage does not add a timeout to every request).
+database by hand. Token errors fall back to the database (and skip the token
+for a second, so an outage does not add a timeout to every request; logged
+once when it begins and once when it ends).
 
 Under TESTING the default check is "database": the test fixtures reset the
 version with raw SQL, which no token follows. Tests of the token modes opt in.
@@ -36,7 +37,6 @@ version with raw SQL, which no token follows. Tests of the token modes opt in.
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import threading
@@ -48,12 +48,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.page import PageSettings
-
-log = logging.getLogger("herald.cache")
+from app.outage import Outage
 
 CLOCK_BUCKET_SECONDS = 300
 SETTINGS_ID = 1
-_TOKEN_RETRY_SECONDS = 1.0
 
 
 def read_generation() -> str:
@@ -83,6 +81,8 @@ def cache_tag(generation: str, bucket: int) -> str:
 class FileToken:
     """A token file beside the SQLite database, shared by every process on the host."""
 
+    name = "version token file"
+
     def __init__(self, path: str):
         self.path = path
 
@@ -105,6 +105,8 @@ class FileToken:
 
 class RedisToken:
     """A token in Redis, shared by every process on every host."""
+
+    name = "Redis (version token)"
 
     def __init__(self, client, key: str):
         self.client = client
@@ -130,25 +132,30 @@ class VersionClock:
     def __init__(self, token: FileToken | RedisToken | None, trust_seconds: float):
         self.token = token
         self.trust_seconds = trust_seconds
+        # The generation last read from the database: what a client holding it still
+        # has current when the database cannot be asked.
+        self.last: str | None = None
         self._memo: _Memo | None = None
-        self._token_down_until = 0.0
+        self.token_outage = Outage(
+            token.name if token else "version token",
+            "reading the page version from the database on every request",
+        )
 
     def generation(self, read: Callable[[], str] = read_generation) -> str:
         """The current page generation; `read` asks the database when the memo cannot."""
-        if self.token is None:
-            return read()
+        if self.token is None or self.token_outage.skip():
+            return self._read(read)
         now = time.monotonic()
-        if now < self._token_down_until:
-            return read()
         try:
             token = self.token.read()
         except Exception as exc:  # Redis or the disk failing must not fail the page
-            self._token_failed(exc, now)
-            return read()
+            self._token_failed(exc)
+            return self._read(read)
+        self.token_outage.succeeded()
         memo = self._memo
         if memo is not None and memo.token == token and now - memo.checked_at < self.trust_seconds:
             return memo.generation
-        generation = read()
+        generation = self._read(read)
         self._memo = _Memo(token, generation, now)
         return generation
 
@@ -160,9 +167,13 @@ class VersionClock:
         try:
             self.token.rewrite()
         except Exception as exc:
-            self._token_failed(exc, time.monotonic())
+            self._token_failed(exc)
 
-    def _token_failed(self, exc: Exception, now: float) -> None:
+    def _read(self, read: Callable[[], str]) -> str:
+        generation = read()
+        self.last = generation
+        return generation
+
+    def _token_failed(self, exc: Exception) -> None:
         self._memo = None
-        self._token_down_until = now + _TOKEN_RETRY_SECONDS
-        log.warning("version token unavailable (%s); reading the database", exc)
+        self.token_outage.failed(exc)

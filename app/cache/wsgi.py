@@ -14,37 +14,45 @@ name, raw path) and variant (encoding, or a 304 per encoding), with the
 ETag and Content-Length left as blanks. A shape does not depend on the
 generation, so it outlives changes; the entry does, and is looked up on
 every request exactly as the decorator would: the same generation check
-(version.py), the same URL key over the query arguments the view reads
-(keys.py), the same encoding choice, in the same store (so in Redis mode an
-entry rendered by another process serves here too). A shape is only used
-with an entry whose content type and headers match the ones it was learned
-with.
+(version.py), the same URL key over the query arguments the view declares,
+parsed by the same parsers (args.py), the same encoding choice, in the same
+store (so in Redis mode an entry rendered by another process serves here
+too). A shape is only used with an entry whose content type and headers
+match the ones it was learned with. Places are kept in an LRU of bounded
+size, and identical shapes are shared between places, so URLs made up by a
+crawler cost a bounded amount of memory.
 
 Anything else goes to Flask unchanged: other methods, requests with a
 cookie (Flask-Login or the session may answer those with Set-Cookie), a NUL
 byte in the path or query (Flask refuses those with a 400), places and
 variants no `public_cached` response has been seen for (so never an admin
-page), a missing entry (Flask renders it, or serves the previous clock
-bucket while another thread renders), and any error here.
+page), a query value its parser refuses (Flask answers 400), a missing or
+older entry (Flask renders it, or serves the previous clock bucket while
+another thread renders), a database outage (Flask serves the last good render,
+marked stale), and any error here.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from flask import Flask
 from werkzeug.wrappers import Request
 
 from app.cache import version
-from app.cache.keys import choose_encoding, etag, matching_etag, url_key
+from app.cache.args import QueryArgs
+from app.cache.keys import choose_encoding, etag, matching_etag
 from app.cache.state import state
 from app.cache.views import SERVED, Served
 from app.observability.metrics import fast_path_hit
 
 log = logging.getLogger("herald.cache")
 
-_MAX_PLACES = 4096
+MAX_PLACES = 2048
+_MAX_SHAPES = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,20 +80,26 @@ class Place:
 
     endpoint: str
     path: str  # as Flask's request.path reads it (percent-decoded, one leading slash)
+    query: QueryArgs
     shapes: dict[str, Shape] = field(default_factory=dict)
 
 
 class FastPath:
     """WSGI middleware answering `public_cached` hits without running Flask."""
 
-    def __init__(self, app: Flask, wsgi_app):
+    def __init__(self, app: Flask, wsgi_app, max_places: int = MAX_PLACES):
         self.app = app
         self.wsgi_app = wsgi_app
-        self.places: dict[tuple[str, ...], Place] = {}
+        self.max_places = max_places
+        self.places: OrderedDict[tuple[str, ...], Place] = OrderedDict()
+        self._shapes: dict[Shape, Shape] = {}
+        self._lock = threading.Lock()
 
     def forget(self) -> None:
         """Drop every learned shape: the next request for each place runs Flask again."""
-        self.places = {}
+        with self._lock:
+            self.places = OrderedDict()
+            self._shapes = {}
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD")
@@ -101,6 +115,7 @@ class FastPath:
         place = self.places.get(key)
         if place is not None:
             try:
+                self.places.move_to_end(key)
                 answer = self._answer(place, environ)
             except Exception:  # whatever failed here, Flask answers (or reports) it
                 log.debug("fast path gave way to Flask", exc_info=True)
@@ -118,17 +133,19 @@ class FastPath:
         if "\x00" in environ.get("PATH_INFO", "") or "%00" in query or "\x00" in query:
             return None
         cache = state(self.app)
-        generation = cache.clock.generation(self._read_generation)
+        if cache.database.skip():
+            return None
+        values = {}
+        if place.query.parsers:  # parsed first, as Flask does: a bad value is Flask's 400
+            values = place.query.parse(Request(environ).args.get if query else _absent)
+        generation = cache.generation(self._read_generation)
         tag = version.cache_tag(generation, version.clock_bucket())
         held = matching_etag(tag, environ.get("HTTP_IF_NONE_MATCH"))
         if held is not None:
             shape = place.shapes.get("304 " + held[1])
             return None if shape is None else (shape.status, shape.fill(held[0]), b"")
-        names = cache.arg_names.get(place.endpoint)
-        args = Request(environ).args if names else None
-        url = url_key(cache.arg_names, place.endpoint, place.path, query.encode("latin-1"), args)
-        entry = cache.store.get(tag + url)
-        if entry is None:
+        entry = cache.store.get(place.query.key(place.path, values), tag)
+        if entry is None or entry.tag != tag:
             return None
         encoding = choose_encoding(entry, environ.get("HTTP_ACCEPT_ENCODING"))
         shape = place.shapes.get(encoding)
@@ -172,16 +189,26 @@ class FastPath:
         shape = _shape(served, status, headers, body, head=key[0] == "HEAD")
         if shape is None:
             return
-        place = self.places.get(key)
-        if place is None or place.endpoint != served.endpoint:
-            if len(self.places) >= _MAX_PLACES:
-                # Each place costs one learning request: starting over is cheap and
-                # keeps URLs made up by a crawler from growing this without bound.
-                self.places = {}
-            place = Place(served.endpoint, Request(environ).path)
-            self.places[key] = place
         variant = served.encoding if served.entry is not None else "304 " + served.encoding
-        place.shapes[variant] = shape
+        with self._lock:
+            place = self.places.get(key)
+            if place is None or place.endpoint != served.endpoint:
+                place = Place(served.endpoint, Request(environ).path, served.query)
+                self.places[key] = place
+                while len(self.places) > self.max_places:
+                    # The least recently used place costs one Flask request to learn again.
+                    self.places.popitem(last=False)
+            place.shapes[variant] = self._shared(shape)
+
+    def _shared(self, shape: Shape) -> Shape:
+        """One object per distinct shape: thousands of places mostly send the same headers."""
+        if len(self._shapes) >= _MAX_SHAPES:
+            self._shapes = {}
+        return self._shapes.setdefault(shape, shape)
+
+
+def _absent(name: str) -> None:
+    return None
 
 
 def _shape(served: Served, status: str, headers, body: bytes, head: bool) -> Shape | None:

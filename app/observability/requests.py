@@ -53,7 +53,8 @@ class RequestObserver:
         sent = []
 
         def identified_start_response(status, headers, exc_info=None):
-            headers.append(("X-Request-Id", request_id))
+            # A new list: the fast path keeps the one it is given as the shape of later answers.
+            headers = [*headers, ("X-Request-Id", request_id)]
             sent[:] = [status, headers]
             return start_response(status, headers, exc_info)
 

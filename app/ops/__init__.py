@@ -5,16 +5,13 @@ the cache's fast path (they do not wear `public_cached`) and never written to
 the static mirror (publish plans the public and api blueprints only).
 """
 
-from flask import Blueprint, Flask, request
-
-bp = Blueprint("ops", __name__)
-
-from app.ops import views  # noqa: E402,F401  (registers the routes)
+from flask import Flask, request
 
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and count failed log-ins as the login view answers them."""
     from app.extensions import limiter
+    from app.ops.views import bp
 
     app.register_blueprint(bp)
     limiter.exempt(bp)

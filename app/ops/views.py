@@ -6,14 +6,15 @@ import hmac
 import ipaddress
 from functools import cache
 
-from flask import Response, abort, current_app, jsonify, request
-
-from app.ops import bp
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 
 def _no_store(response: Response) -> Response:
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+bp = Blueprint("ops", __name__)
 
 
 @bp.route("/healthz", methods=["GET", "HEAD"])

@@ -1,7 +1,9 @@
-"""The customers' side: status page, incident pages, history, feeds, embeds."""
+"""The customers' side: status page, incident pages, history, feeds, embeds.
+
+The view modules put their routes on `bp`; `app.public.views` loads them all,
+and the factory registers the blueprint from there.
+"""
 
 from flask import Blueprint
 
 bp = Blueprint("public", __name__)
-
-from app.public import views  # noqa: E402, F401

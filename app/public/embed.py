@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, current_app, render_template
 
-from app.cache import public_cached
+from app.cache import FreeText, one_of, public_cached
 from app.models import ComponentStatus, Impact
 from app.public import bp
 from app.services.components import get_component_by_code
@@ -24,6 +24,8 @@ FRAME_CSP = (
 SCRIPT_CSP = "default-src 'none'; frame-ancestors 'none'"
 MAX_LABEL = 40
 THEMES = ("light", "dark")
+badge_label = FreeText("label", MAX_LABEL)
+frame_theme = one_of(*THEMES)
 
 LABEL_COLOUR = "#555555"
 # The light status colours of static/css/status-colours.css, the pages' one definition (a
@@ -85,15 +87,14 @@ def embed_script():
 
 @bp.route("/embed/frame")
 @with_headers({"Content-Security-Policy": FRAME_CSP})
-@public_cached
-def embed_frame():
-    theme = request.args.get("theme")
+@public_cached(args={"theme": frame_theme})
+def embed_frame(theme: str | None):
     incidents = active_incidents() + active_maintenance()
     return render_template(
         "embed/frame.html",
         status=current_page_status(),
         incidents=incidents,
-        theme=theme if theme in THEMES else None,
+        theme=theme,
         site_url=current_app.config["SITE_URL"],
     )
 
@@ -138,18 +139,6 @@ def badge_parts(label: str, message: str, colour: str) -> list[Part]:
     return parts
 
 
-def _label(default: str) -> str:
-    label = request.args.get("label")
-    if label is None:
-        return default
-    label = label.strip()
-    if len(label) > MAX_LABEL:
-        abort(400, f"The label is too long (at most {MAX_LABEL} characters).")
-    if any(unicodedata.category(char).startswith("C") for char in label):
-        abort(400, "The label contains control characters.")
-    return label or default
-
-
 def render_badge(label: str, message: str, colour: str) -> Response:
     # A component name stored with a control character must not make the SVG malformed.
     label, message = for_output(label, one_line=True), for_output(message, one_line=True)
@@ -164,17 +153,15 @@ def render_badge(label: str, message: str, colour: str) -> Response:
 
 
 @bp.route("/badge.svg")
-@public_cached
-def badge():
-    label = _label("status")
+@public_cached(args={"label": badge_label})
+def badge(label: str | None):
     message, colour = INDICATOR_BADGES[current_page_status().indicator]
-    return render_badge(label, message, colour)
+    return render_badge(label or "status", message, colour)
 
 
 @bp.route("/components/<code>/badge.svg")
-@public_cached
-def component_badge(code: str):
+@public_cached(args={"label": badge_label})
+def component_badge(code: str, label: str | None):
     component = get_component_by_code(code)
-    label = _label(component.name)
     status = component.status
-    return render_badge(label, status.label.lower(), STATUS_COLOURS[status])
+    return render_badge(label or component.name, status.label.lower(), STATUS_COLOURS[status])

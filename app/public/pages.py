@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import groupby
 
-from flask import abort, render_template, request
+from flask import abort, redirect, render_template, url_for
 
-from app.cache import public_cached
+from app.cache import BadArgument, public_cached
 from app.models import Component, ComponentGroup, ComponentStatus, Incident, utcnow
 from app.public import bp
 from app.services import incidents as incident_service
@@ -109,12 +109,12 @@ def incident(incident_id: int):
     return render_template("public/incident.html", incident=found)
 
 
-def _page_number(raw: str | None) -> int:
-    """`?page=`: a whole number ≥ 1, or a 400 that says so."""
+def page_number(raw: str | None) -> int:
+    """`?page=`: a whole number ≥ 1 (leading zeros allowed), or BadArgument (a 400)."""
     raw = (raw if raw is not None else "1").strip()
     digits = raw.lstrip("0")
     if not (raw.isascii() and raw.isdigit()) or not digits:
-        abort(400, description="The page number must be a whole number, 1 or more.")
+        raise BadArgument("The page number must be a whole number, 1 or more.")
     return _MAX_PAGE if len(digits) > 7 else min(int(digits), _MAX_PAGE)
 
 
@@ -127,12 +127,13 @@ def _by_month(items: list[Incident], tz) -> list[tuple[str, list[Incident]]]:
 
 
 @bp.route("/history")
-@public_cached
-def history():
-    number = _page_number(request.args.get("page"))
-    found = status_service.history(number, per_page=HISTORY_PER_PAGE)
-    if number > found.pages:
-        found = status_service.history(found.pages, per_page=HISTORY_PER_PAGE)
+@public_cached(args={"page": page_number})
+def history(page: int):
+    found = status_service.history(page, per_page=HISTORY_PER_PAGE)
+    if page > found.pages:
+        # One URL per page that exists: numbers past the end are sent to the last page,
+        # rather than each cached as a copy of it.
+        return redirect(url_for("public.history", page=found.pages))
     return render_template(
         "public/history.html", pager=found, months=_by_month(found.items, page_zone())
     )

@@ -4,7 +4,7 @@ from flask import Response
 
 from app.public import bp
 from app.services.page import text_colour_on
-from app.templating import page_settings
+from app.templating import page_settings, settings_are_fallback
 
 
 @bp.route("/theme.css")
@@ -12,6 +12,10 @@ def theme_css():
     colour = page_settings().accent_color
     css = f":root {{ --accent: {colour}; --accent-text: {text_colour_on(colour)}; }}\n"
     response = Response(css, mimetype="text/css")
-    # The URL carries ?v=<page version>, so it can be cached for long.
-    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    if settings_are_fallback():
+        # Stand-in colours while the database is away: not to be kept under this version.
+        response.headers["Cache-Control"] = "no-cache"
+    else:
+        # The URL carries ?v=<page version>, so it can be cached for long.
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -1,3 +1,5 @@
-"""Loads every public view module so their routes register on the blueprint."""
+"""The public blueprint with every view module's routes on it, for the factory to register."""
 
-from app.public import embed, feeds, pages, theme  # noqa: F401
+from app.public import bp, embed, feeds, pages, theme
+
+__all__ = ["bp", "embed", "feeds", "pages", "theme"]

@@ -20,10 +20,14 @@ MAX_NAME = 100
 def get_settings() -> PageSettings:
     """The page settings row; an unsaved default before the first migration seeds it."""
     settings = db.session.get(PageSettings, SETTINGS_ID)
-    if settings is None:
-        settings = PageSettings(id=SETTINGS_ID, code="herald", name="Herald Status", version=1)
-        settings.accent_color = "#1f6feb"
-        settings.time_zone = "Etc/UTC"
+    return default_settings() if settings is None else settings
+
+
+def default_settings() -> PageSettings:
+    """Unsaved settings with the defaults, touching no database."""
+    settings = PageSettings(id=SETTINGS_ID, code="herald", name="Herald Status", version=1)
+    settings.accent_color = "#1f6feb"
+    settings.time_zone = "Etc/UTC"
     return settings
 
 

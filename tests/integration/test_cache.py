@@ -214,6 +214,19 @@ def test_cached_responses_never_carry_a_cookie(app, as_admin):
     assert "Set-Cookie" not in anonymous.headers
 
 
+def test_a_logged_in_managers_cache_miss_never_carries_their_cookie(app, as_admin):
+    """When a logged-in admin whose browser changed (Flask-Login then rewrites the session)
+    is the one whose request renders `/`, is the shared, public response free of cookies?"""
+    for headers in ({}, {"User-Agent": "a browser after its update"}):
+        state(app).store.clear()
+        page = as_admin.get("/", headers=headers)
+        assert page.headers["Cache-Control"].startswith("public")
+        assert "Set-Cookie" not in page.headers
+        assert "Cookie" not in page.headers.get("Vary", "")
+    # The session itself survives: the admin side still knows them.
+    assert as_admin.get("/admin/").status_code == 200
+
+
 def test_while_the_clock_moves_visitors_get_the_last_render_instead_of_waiting(
     app, client, monkeypatch
 ):

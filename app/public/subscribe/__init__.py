@@ -9,5 +9,3 @@ pages must never pay for.
 from flask import Blueprint
 
 bp = Blueprint("subscribe", __name__)
-
-from app.public.subscribe import common, manage, pages  # noqa: E402, F401

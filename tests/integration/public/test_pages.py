@@ -366,12 +366,17 @@ def test_history_refuses_a_bad_page_number(client, value):
 
 
 @pytest.mark.parametrize("value", ["3", "99", "9" * 40])
-def test_history_beyond_the_end_shows_the_last_page(client, value):
-    """Does a page number past the end show the oldest page instead of failing?"""
+def test_history_beyond_the_end_leads_to_the_last_page(client, value):
+    """Does a page number past the end lead to the oldest page instead of failing
+    (by a redirect, so each made-up number is not one more copy of it to cache)?"""
     start = datetime(2024, 1, 1, tzinfo=UTC)
     for n in range(25):
         _past(f"Outage {n}", start + timedelta(days=n))
-    doc = visit(client, f"/history?page={value}")
+    beyond = client.get(f"/history?page={value}")
+    assert beyond.status_code == 302
+    assert beyond.headers["Location"] == "/history?page=2"
+    assert "public" not in beyond.headers.get("Cache-Control", "")
+    doc = visit(client, beyond.headers["Location"])
     assert "Page 2 of 2" in text(doc)
     assert "Outage 0" in text(doc) and "Outage 24" not in text(doc)
     assert doc.xpath("//a[@rel='prev']/@href") == ["/history?page=1"]
