@@ -55,6 +55,8 @@ _SECTIONS = {
     "settings": "settings",
     "account": "account",
     "audit": "audit",
+    "subscriber": "subscribers",
+    "deliver": "subscribers",
 }
 
 

@@ -9,9 +9,11 @@ from app.admin import (  # noqa: F401
     bp,
     components,
     dashboard,
+    deliveries,
     incidents,
     maintenance,
     settings,
+    subscribers,
     users,
 )
 

@@ -77,6 +77,20 @@ def incident_names(notifications) -> dict[int, str]:
     return dict(db.session.execute(select(Incident.id, Incident.name).where(Incident.id.in_(ids))))
 
 
+def get_delivery(delivery_id: int) -> Delivery:
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None:
+        raise NotFound("No such delivery.")
+    return delivery
+
+
+def get_notification(notification_id: int) -> Notification:
+    notification = db.session.get(Notification, notification_id)
+    if notification is None:
+        raise NotFound("No such notification.")
+    return notification
+
+
 def _dead(*conditions) -> tuple[Select, Select]:
     where = (Delivery.state == DeliveryState.DEAD, *conditions)
     return deliveries_query(*where), select(func.count(Delivery.id)).where(*where)
