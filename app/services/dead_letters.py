@@ -74,7 +74,8 @@ def incident_names(notifications) -> dict[int, str]:
     ids = {n.incident_id for n in notifications if n.incident_id is not None}
     if not ids:
         return {}
-    return dict(db.session.execute(select(Incident.id, Incident.name).where(Incident.id.in_(ids))))
+    rows = db.session.execute(select(Incident.id, Incident.name).where(Incident.id.in_(ids)))
+    return {incident_id: name for incident_id, name in rows}
 
 
 def get_delivery(delivery_id: int) -> Delivery:

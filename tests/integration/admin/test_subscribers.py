@@ -18,8 +18,9 @@ from app.models import (
     Subscriber,
     SubscriberState,
 )
+from app.services import incidents
 from tests.subscriber_fixtures import at, subscriber
-from tests.subscriber_records import HOOK, delivery, signed_up
+from tests.subscriber_records import HOOK, delivery, notification, signed_up
 
 
 def _text(response) -> str:
@@ -247,20 +248,23 @@ def test_retry_from_a_subscriber_page_returns_there(as_admin, people):
     assert response.headers["Location"] == f"/admin/subscribers/{ada.id}"
 
 
-def test_retry_all_of_a_notification(as_manager, people):
+def test_retry_all_of_a_notification(as_manager, people, make_component):
     """Does "retry all" queue every failed delivery of that notification, and say how many
     were left because their subscriber unsubscribed?"""
     ada, bob, hook = people
-    outage = Notification(kind=NotificationKind.INCIDENT_OPENED)
-    db.session.add(outage)
-    db.session.commit()
+    api = make_component("API")
+    opened = incidents.open_incident(
+        name="API down", impact="major", message="Down.", components={api.id: "major_outage"}
+    )
+    outage = notification(incident_id=opened.id)
     first = delivery(ada, DeliveryState.DEAD, of=outage)
     delivery(hook, DeliveryState.DEAD, of=outage)
     hook.state = SubscriberState.UNSUBSCRIBED
     db.session.commit()
-    assert "2 failed deliveries of one notification" in _text(
-        as_manager.get(f"/admin/deliveries/failed?notification={outage.id}")
-    )
+    html = _text(as_manager.get(f"/admin/deliveries/failed?notification={outage.id}"))
+    assert "2 failed deliveries of one notification" in html
+    assert "Incident opened: API down" in html and "Retry all 2" in html
+    assert "Incident opened: API down" in _text(as_manager.get(f"/admin/subscribers/{ada.id}"))
 
     response = as_manager.post(f"/admin/deliveries/notification/{outage.id}/retry")
 
