@@ -9,8 +9,6 @@ and erasing it (remove) are data-protection decisions, for admins only.
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import (
     Response,
     abort,
@@ -90,7 +88,7 @@ def subscriber_export():
             yield BYTE_ORDER_MARK
             yield from lines
 
-    name = f"subscribers-{date.today():%Y-%m-%d}.csv"
+    name = f"subscribers-{utcnow():%Y-%m-%d}.csv"
     return Response(
         body(),
         mimetype="text/csv",
