@@ -175,10 +175,10 @@ def subscriber_import_page():
                 data, form.mode.data, now=utcnow(), actor=current_actor()
             )
         except ImportRejected as exc:
-            problems.extend(exc.problems)
-            count = len(exc.problems)
-            lines = "1 line needs" if count == 1 else f"{count} lines need"
-            raise Invalid(f"Nothing was imported: {lines} fixing.", "file") from exc
+            problems.extend(exc.problems)  # listed on top, the field says what to do
+            raise Invalid(
+                "Fix the lines listed above, then choose the file again.", "file"
+            ) from exc
         return saved(_imported(result), url_for("admin.subscribers"))
 
     def page():
@@ -187,12 +187,17 @@ def subscriber_import_page():
             "admin/subscribers/import.html",
             form=form,
             problems=problems[: subscriber_import.SHOWN_PROBLEMS],
+            problems_title=_problems_title(len(problems)),
             more=max(0, len(problems) - subscriber_import.SHOWN_PROBLEMS),
             limit_kib=limit // 1024,
             mail_on=mail_enabled(),
         )
 
     return submit(form, save, page)
+
+
+def _problems_title(count: int) -> str:
+    return f"Nothing was imported: {'1 line needs' if count == 1 else f'{count} lines need'} fixing"
 
 
 def _imported(result: subscriber_import.ImportResult) -> str:

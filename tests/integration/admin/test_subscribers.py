@@ -163,7 +163,8 @@ def test_a_bad_file_is_refused_line_by_line_and_nothing_is_written(as_admin, mai
     response = _import(as_admin, data, "confirmed")
     assert response.status_code == 400
     html = _text(response)
-    assert "Nothing was imported: 2 lines need fixing." in html
+    assert "Nothing was imported: 2 lines need fixing" in html
+    assert "Fix the lines listed above" in html
     assert "line 3: " in html and "line 4: no component “Nowhere”" in html
     assert _count() == 0 and _count(AuditEvent) == 2  # the two logins
 
