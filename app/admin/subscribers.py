@@ -79,6 +79,9 @@ def subscriber_export():
         lines = subscriber_admin.export_csv(filters["q"], filters["kind"], filters["state"])
     except Invalid as exc:  # checked before the first byte, so the answer is a clear 400
         abort(400, exc.message)
+    subscriber_admin.record_export(
+        filters["q"], filters["kind"], filters["state"], actor=current_actor()
+    )
     app = current_app._get_current_object()
 
     def body():

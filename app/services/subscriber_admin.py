@@ -137,6 +137,23 @@ def export_csv(query: str | None = None, kind=None, state=None) -> Iterator[str]
     return _export_lines(conditions, codes, groups)
 
 
+@transactional
+def record_export(query: str | None = None, kind=None, state=None, *, actor=None) -> None:
+    """Note in the audit log who took the list out of Herald, and which part of it.
+
+    The search text is not written down: it may be part of somebody's address.
+    """
+    audit.record(
+        actor,
+        "subscriber.export",
+        "subscriber",
+        None,
+        kind=kind or "all",
+        state=state or "all",
+        searched=bool(query),
+    )
+
+
 def _export_lines(conditions, codes: dict, groups: dict) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -7,6 +7,8 @@ import io
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from app.extensions import db
 from app.models import (
@@ -121,6 +123,30 @@ def test_export_is_utf8_csv_safe_for_spreadsheets(as_admin, mail_on):
         "'+sum@example.com"
     ]
     assert as_admin.get("/admin/subscribers/export.csv?kind=fax").status_code == 400
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "subscriber.export").order_by(AuditEvent.id)
+    ).all()
+    assert [e.details for e in events] == [
+        {"kind": "all", "state": "all", "searched": False},
+        {"kind": "all", "state": "pending", "searched": False},
+    ]
+
+
+def test_a_file_larger_than_the_site_accepts_is_refused(as_admin, mail_on):
+    """Is an import file beyond the request size limit refused with a 413 that says so?"""
+    # Encoded here, in memory: the test client would spool a body this size to a file it
+    # never closes when the app refuses to read it.
+    big = FileStorage(io.BytesIO(b"email\n" + b"a@example.com\n" * 80_000), "big.csv")
+    boundary, body = encode_multipart(
+        {"csrf_token": as_admin.csrf, "mode": "confirmed", "file": big}
+    )
+    response = as_admin.client.post(
+        "/admin/subscribers/import",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 413 and "larger than" in _text(response)
+    assert _count() == 0
 
 
 def _import(browser, data: bytes, mode: str | None, name: str = "list.csv"):
