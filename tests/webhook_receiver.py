@@ -119,7 +119,9 @@ class Receiver:
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.receiver = self
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
 
     def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:

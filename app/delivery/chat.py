@@ -178,7 +178,7 @@ def slack(msg: Message) -> dict:
     if msg.manage:
         footer.append(f"<{msg.manage}|Manage or unsubscribe>")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(footer)}]})
-    fallback = f"{msg.title} — {msg.headline}"
+    fallback = _slack_escape(f"{msg.title} — {msg.headline}")
     return {"text": _cut(fallback, 3000), "blocks": blocks, "unfurl_links": False}
 
 

@@ -37,9 +37,15 @@ def sending(app, test_ca):
             app.config[name] = value
 
 
+@pytest.fixture(scope="session")
+def tls(test_ca):
+    """The receiver's TLS settings: a certificate from the test CA (made once)."""
+    return server_context(test_ca[0])
+
+
 @pytest.fixture
-def receiver(test_ca):
-    server = Receiver(server_context(test_ca[0]))
+def receiver(tls):
+    server = Receiver(tls)
     yield server
     server.close()
 
