@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +128,26 @@ def test_nothing_listening_is_retried(sending, receiver):
     receiver.close()
     outcome = webhooks.deliver(_incident_delivery(url))
     assert outcome.result == Result.RETRY and "refused" in outcome.error
+
+
+def _readme_verify():
+    """The `verify` function the README gives receivers, as written there."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    [code] = [block for block in readme.split("```python\n")[1:] if "def verify(" in block]
+    namespace: dict = {}
+    exec(code.split("```", 1)[0], namespace)  # noqa: S102 - our own README
+    return namespace["verify"]
+
+
+def test_the_readmes_verification_code_accepts_herald_and_nothing_else(sending, receiver):
+    """Does a receiver that copies the README's check accept Herald's requests, and refuse a
+    changed body, another secret and an old timestamp?"""
+    verify = _readme_verify()
+    webhooks.deliver(_incident_delivery(receiver.url()))
+    [request] = receiver.requests
+    assert verify(SECRET, request.headers, request.body)
+    assert not verify(SECRET, request.headers, request.body.replace(b"Database", b"Databaze"))
+    assert not verify("0" * 64, request.headers, request.body)
+    old = {**request.headers, "Herald-Timestamp": str(int(time.time()) - 3600)}
+    old["Herald-Signature"] = webhooks.sign(SECRET, int(old["Herald-Timestamp"]), request.body)
+    assert not verify(SECRET, old, request.body)
