@@ -1,16 +1,17 @@
 """What a Slack or Discord channel receives: one short message per event, in their formats.
 
 `message` turns an Event into a neutral `Message` (a title, a headline, the
-text, times, links); `slack` renders it as Block Kit for an incoming webhook and
-`discord` as an embed. Both keep under the services' size limits (longer text
-is cut with "…", never refused) and both defuse what a title or an update could
-smuggle in: Slack's `<!channel>`-style control sequences are escaped, and Discord
-is told to ping nobody, whatever the text says.
+text, times, links), as `direct` does for a confirmation request; `slack`
+renders it as Block Kit for an incoming webhook and `discord` as an embed. Both
+keep under the services' size limits (longer text is cut with "…", never
+refused) and both defuse what a title or an update could smuggle in: Slack's
+`<!channel>`-style control sequences are escaped, and Discord is told to ping
+nobody, whatever the text says.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from app.delivery import links
@@ -59,10 +60,22 @@ class Message:
     components: list[str] = field(default_factory=list)
 
 
-def message(event: Event, subscriber: Subscriber) -> Message:
-    """What to say about `event` in a chat channel."""
+def message(event: Event) -> Message:
+    """What to say about an incident, maintenance or component `event` in a chat channel;
+    without the manage link (`for_subscriber` adds it), so a batch makes it once."""
     page = for_output(event.settings.name, one_line=True)
-    manage = links.subscriber_link(Purpose.MANAGE, subscriber)
+    if event.change is not None:
+        return _component_message(event, page)
+    return _incident_message(event, page)
+
+
+def for_subscriber(msg: Message, subscriber: Subscriber) -> Message:
+    return replace(msg, manage=links.subscriber_link(Purpose.MANAGE, subscriber))
+
+
+def direct(event: Event, subscriber: Subscriber) -> Message:
+    """The confirmation request, or the "already subscribed" note, for this one channel."""
+    page = for_output(event.settings.name, one_line=True)
     if event.kind == NotificationKind.CONFIRM:
         hours = MAX_AGE[Purpose.CONFIRM] // 3600
         return Message(
@@ -76,23 +89,19 @@ def message(event: Event, subscriber: Subscriber) -> Message:
             "Confirm the subscription",
             None,
         )
-    if event.kind == NotificationKind.ALREADY_SUBSCRIBED:
-        return Message(
-            page,
-            f"This channel already receives updates from {page}",
-            "Someone asked to subscribe it again; nothing has changed.",
-            "",
-            MAINTENANCE,
-            manage,
-            "Manage the subscription",
-            None,
-        )
-    if event.change is not None:
-        return _component_message(event, page, manage)
-    return _incident_message(event, page, manage)
+    return Message(
+        page,
+        f"This channel already receives updates from {page}",
+        "Someone asked to subscribe it again; nothing has changed.",
+        "",
+        MAINTENANCE,
+        links.subscriber_link(Purpose.MANAGE, subscriber),
+        "Manage the subscription",
+        None,
+    )
 
 
-def _component_message(event: Event, page: str, manage: str) -> Message:
+def _component_message(event: Event, page: str) -> Message:
     change = event.change
     assert change is not None
     was = f"Was {change.old_status.label}." if change.old_status else ""
@@ -104,11 +113,11 @@ def _component_message(event: Event, page: str, manage: str) -> Message:
         _STATUS_COLOUR[change.new_status],
         links.url_for_site("public.index"),
         "View the status page",
-        manage,
+        None,
     )
 
 
-def _incident_message(event: Event, page: str, manage: str) -> Message:
+def _incident_message(event: Event, page: str) -> Message:
     incident, update = event.incident, event.update
     assert incident is not None
     status = update.status if update is not None else incident.status
@@ -135,7 +144,7 @@ def _incident_message(event: Event, page: str, manage: str) -> Message:
         colour,
         links.incident_link(incident.id),
         "View the maintenance" if incident.is_maintenance else "View the incident",
-        manage,
+        None,
         times,
         [for_output(a.component_name, one_line=True) for a in incident.affected],
     )

@@ -8,8 +8,9 @@ and `meta.update_id` (the update this message is about), and a third shape of
 its own, `subscription`, for the confirmation request and the "already
 subscribed" note, which go to the endpoint itself.
 
-`Event` is what one notification says, read once from the database; `webhook`
-adds what differs per subscriber (its links). Chat formats read the same Event.
+`Event` is what one notification says, read once from the database; `common`
+is the document every recipient shares and `webhook` adds what differs per
+subscriber (its links). Chat formats read the same Event.
 """
 
 from __future__ import annotations
@@ -195,8 +196,8 @@ def _component_update(event: Event) -> dict:
     }
 
 
-def _subscription(event: Event, subscriber: Subscriber) -> dict:
-    if event.kind == NotificationKind.CONFIRM:
+def _subscription(kind: NotificationKind, subscriber: Subscriber) -> dict:
+    if kind == NotificationKind.CONFIRM:
         return {
             "state": "pending",
             "confirm_url": links.subscriber_link(Purpose.CONFIRM, subscriber),
@@ -205,20 +206,28 @@ def _subscription(event: Event, subscriber: Subscriber) -> dict:
     return {"state": "confirmed", "manage_url": links.subscriber_link(Purpose.MANAGE, subscriber)}
 
 
-def webhook(event: Event, subscriber: Subscriber) -> dict:
-    """The JSON document POSTed to a webhook subscriber for this event."""
+def common(event: Event) -> dict:
+    """The webhook document without the subscriber's own links: the same for every
+    recipient of `event`, so a batch makes it once."""
     update = event.update
+    meta = {"event": event.kind.value, "update_id": str(update.id) if update else None}
+    document: dict = {"meta": meta, "page": _page(event)}
+    if event.incident is not None:
+        document["incident"] = _incident(event)
+    elif event.change is not None:
+        document.update(_component_update(event))
+    return document
+
+
+def webhook(document: dict, subscriber: Subscriber) -> dict:
+    """`common(event)`'s document completed for one subscriber (its links)."""
+    kind = NotificationKind(document["meta"]["event"])
     meta = {
         "unsubscribe": links.subscriber_link(Purpose.UNSUBSCRIBE, subscriber),
         "documentation": links.url_for_site("subscribe.form", kind="webhook"),
-        "event": event.kind.value,
-        "update_id": str(update.id) if update is not None else None,
+        **document["meta"],
     }
-    document: dict = {"meta": meta, "page": _page(event)}
-    if event.kind.is_direct:
-        document["subscription"] = _subscription(event, subscriber)
-    elif event.incident is not None:
-        document["incident"] = _incident(event)
-    else:
-        document.update(_component_update(event))
-    return document
+    completed = {**document, "meta": meta}
+    if kind.is_direct:
+        completed["subscription"] = _subscription(kind, subscriber)
+    return completed

@@ -22,17 +22,21 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import dataclass
 
 from flask import current_app
 
 from app.delivery import chat, outbound, payloads, ssrf
 from app.delivery.outcome import Outcome, Result
-from app.models import Delivery, Subscriber, SubscriberKind
+from app.extensions import db
+from app.models import Delivery, Notification, Subscriber, SubscriberKind
 
 TIMEOUT_SECONDS = 10.0  # the whole attempt: connect, TLS, send, wait for the answer
 SIGNATURE_HEADER = "Herald-Signature"
 TIMESTAMP_HEADER = "Herald-Timestamp"
 _RETRY_STATUSES = frozenset({408, 425, 429})
+_PREPARED = "herald.webhooks.prepared"  # in db.session.info: gone with the session
+_PREPARED_KEPT = 32
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -46,14 +50,43 @@ def message_id(delivery: Delivery) -> str:
     return delivery.message_id or f"{delivery.notification_id}.{delivery.subscriber_id}"
 
 
-def body_for(event: payloads.Event, subscriber: Subscriber) -> bytes:
-    """What to POST to this subscriber about `event`, in the format its kind expects."""
+@dataclass(frozen=True)
+class Prepared:
+    """A notification rendered for all its recipients, less each one's links."""
+
+    event: payloads.Event
+    document: dict  # the webhook JSON (payloads.common)
+    message: chat.Message | None  # the chat message (None for direct notifications)
+
+
+def prepare(notification: Notification) -> Prepared:
+    """Read and render `notification` once per session: the delivery loop sends a batch of
+    rows for one notification in one session, and they all say the same.
+
+    Raises LookupError if what it is about was deleted."""
+    cache = db.session.info.setdefault(_PREPARED, {})
+    key = (notification.id, notification.kind)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _PREPARED_KEPT:
+            cache.clear()
+        event = payloads.load(notification)
+        message = None if notification.kind.is_direct else chat.message(event)
+        found = cache[key] = Prepared(event, payloads.common(event), message)
+    return found
+
+
+def body_for(prepared: Prepared, subscriber: Subscriber) -> bytes:
+    """What to POST to this subscriber, in the format its kind expects."""
     if subscriber.kind == SubscriberKind.WEBHOOK:
-        document = payloads.webhook(event, subscriber)
-    elif subscriber.kind == SubscriberKind.SLACK:
-        document = chat.slack(chat.message(event, subscriber))
-    elif subscriber.kind == SubscriberKind.DISCORD:
-        document = chat.discord(chat.message(event, subscriber))
+        document = payloads.webhook(prepared.document, subscriber)
+    elif subscriber.kind in (SubscriberKind.SLACK, SubscriberKind.DISCORD):
+        if prepared.message is None:
+            message = chat.direct(prepared.event, subscriber)
+        else:
+            message = chat.for_subscriber(prepared.message, subscriber)
+        render = chat.slack if subscriber.kind == SubscriberKind.SLACK else chat.discord
+        document = render(message)
     else:
         raise ValueError(f"{subscriber.kind} subscribers are not sent to by webhook")
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
@@ -86,10 +119,10 @@ def deliver(delivery: Delivery) -> Outcome:
     except ssrf.UnsafeURL as exc:
         return Outcome(Result.DEAD, f"Not sent: {exc}")
     try:
-        event = payloads.load(delivery.notification)
+        prepared = prepare(delivery.notification)
     except LookupError as exc:
         return Outcome(Result.DEAD, f"Not sent: {exc}.")
-    body = body_for(event, subscriber)
+    body = body_for(prepared, subscriber)
     headers = headers_for(delivery, body, int(time.time()))
     try:
         reply = outbound.post(

@@ -18,7 +18,8 @@ from app.models import (
     SubscriberState,
     utcnow,
 )
-from app.services import incidents, maintenance, subscriptions
+from app.services import incidents, maintenance, subscriber_tokens, subscriptions
+from app.services.subscriber_tokens import Purpose
 from tests.integration.webhooks.rows import add_delivery, add_subscriber
 from tests.subscriber_fixtures import csrf, evidence, subscriber
 
@@ -233,3 +234,47 @@ def test_chat_text_cannot_ping_a_channel(sending, receiver, catalogue):
     discord = _received(receiver, story, SubscriberKind.DISCORD, NotificationKind.INCIDENT_OPENED)
     assert discord["allowed_mentions"] == {"parse": []}
     assert len(discord["embeds"][0]["description"]) <= 4096
+
+
+def test_each_recipient_gets_the_same_news_with_its_own_links(sending, receiver, story):
+    """Sent as the delivery loop sends a batch (rows loaded, then detached from the session),
+    do two webhooks and a Slack channel get the same incident, each with links of its own?"""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from app.extensions import db
+    from app.models import Delivery
+
+    about = story["about"][NotificationKind.INCIDENT_UPDATED]
+    first = add_subscriber(receiver.url("/one"))
+    second = add_subscriber(receiver.url("/two"))
+    channel = add_subscriber(receiver.url("/slack"), SubscriberKind.SLACK)
+    ids = [add_delivery(first, NotificationKind.INCIDENT_UPDATED, **about).id]
+    notification_id = db.session.get(Delivery, ids[0]).notification_id
+    for who in (second, channel):
+        row = Delivery(notification_id=notification_id, subscriber_id=who.id)
+        db.session.add(row)
+        db.session.commit()
+        ids.append(row.id)
+    rows = db.session.scalars(
+        select(Delivery)
+        .where(Delivery.id.in_(ids))
+        .options(selectinload(Delivery.subscriber), selectinload(Delivery.notification))
+        .order_by(Delivery.id)
+    ).all()
+    db.session.expunge_all()
+    db.session.rollback()
+    assert [webhooks.deliver(row).result for row in rows] == [Result.SENT] * 3
+    one, two, slack = (json.loads(r.body) for r in receiver.requests)
+    assert one["incident"] == two["incident"] and one["page"] == two["page"]
+    assert one["meta"]["unsubscribe"] != two["meta"]["unsubscribe"]
+    footer = slack["blocks"][-1]["elements"][0]["text"]
+    slack_manage = footer.split("/subscribe/manage/", 1)[1].split("|", 1)[0]
+    assert _whose(Purpose.UNSUBSCRIBE, one["meta"]["unsubscribe"]) == first.id
+    assert _whose(Purpose.UNSUBSCRIBE, two["meta"]["unsubscribe"]) == second.id
+    assert _whose(Purpose.MANAGE, slack_manage) == channel.id
+
+
+def _whose(purpose, url: str) -> int:
+    """The subscriber a link's signed token is for."""
+    return subscriber_tokens.read(purpose, url.rstrip("/").rsplit("/", 1)[-1])[0]
