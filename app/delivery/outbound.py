@@ -11,14 +11,16 @@ this module only decides where it connects and how long it may take.
 from __future__ import annotations
 
 import contextlib
+import re
 import socket
+import ssl
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.client import HTTPException
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.exceptions import HTTPError
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, NewConnectionError, SSLError
 
 from app.delivery.ssrf import Target
 
@@ -120,10 +122,17 @@ def post(
 
 def _describe(exc: Exception) -> str:
     """A short reason for the delivery history (no URL: it may hold a secret path)."""
-    if isinstance(exc, TimeoutError | socket.timeout):
+    if isinstance(exc, NewConnectionError):
+        # "HTTPSConnection(host=…): Failed to establish a new connection: [Errno 111] …"
+        reason = str(exc).rsplit("]", 1)[-1].strip() or "refused"
+        return f"could not connect: {reason}"
+    if isinstance(exc, TimeoutError):
         return "the receiver did not answer in time"
-    if isinstance(exc, ConnectionRefusedError):
-        return "the connection was refused"
+    if isinstance(exc, ConnectTimeoutError):  # (after NewConnectionError: its base)
+        return "could not connect in time"
+    if isinstance(exc, ssl.SSLError | SSLError):
+        reason = re.sub(r"\s*\(_ssl\.c:\d+\)", "", str(exc))
+        return f"TLS failed: {reason[:200]}"
     name = type(exc).__name__
     text = str(exc).splitlines()[0][:200] if str(exc) else ""
     return f"{name}: {text}" if text else name
