@@ -24,6 +24,11 @@ class UnsafeURL(ValueError):
     """The URL may not be used for a webhook; the message says why, for the person."""
 
 
+class Unresolvable(UnsafeURL):
+    """The host name has no answer now: refused at registration, retried at a send (DNS
+    outages pass)."""
+
+
 @dataclass(frozen=True)
 class Target:
     """A checked webhook destination: connect to `address`, say `host` (SNI and Host)."""
@@ -86,8 +91,10 @@ def resolve(url: str, *, allow_loopback: bool = False) -> Target:
     scheme, host, port, path = check_url(url, allow_loopback=allow_loopback)
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise UnsafeURL(f"The host name {host} could not be resolved.") from exc
+    except UnicodeError as exc:
+        raise UnsafeURL(f"The host name {host} is not a valid name.") from exc
+    except socket.gaierror as exc:
+        raise Unresolvable(f"The host name {host} could not be resolved.") from exc
     addresses = []
     for *_, sockaddr in answers:
         address = ipaddress.ip_address(sockaddr[0].split("%", 1)[0])
@@ -99,5 +106,5 @@ def resolve(url: str, *, allow_loopback: bool = False) -> Target:
             )
         addresses.append(str(address))
     if not addresses:
-        raise UnsafeURL(f"The host name {host} has no address.")
+        raise Unresolvable(f"The host name {host} has no address.")
     return Target(scheme, host, port, addresses[0], path)
