@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import delete, event, inspect, insert, select
+from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from app.models import (
@@ -50,8 +50,6 @@ committed = threading.Event()
 MAX_TOUCHED = 2_000
 # Rows older than this are pruned once published; a mirror away longer re-publishes all.
 KEEP = timedelta(days=1)
-# What a component shows on pages other than its own and the page-wide ones.
-_COMPONENT_NAMING = ("name", "code")
 
 
 def generation(session: Session, *, lock: bool = False) -> str:
@@ -101,13 +99,11 @@ def _affected(_mapper, _connection, target: AffectedComponent) -> None:
 
 
 def _component_saved(_mapper, _connection, target: Component) -> None:
-    state = inspect(target)
-    # A new name or code shows on every incident page and feed that names it.
-    renamed = any(state.attrs[name].history.deleted for name in _COMPONENT_NAMING)
-    _touch(target, "all" if renamed else "component", None if renamed else target.id)
+    _touch(target, "component", target.id)
 
 
 def _component_deleted(_mapper, _connection, target: Component) -> None:
+    # Its pages go, and every incident document listing it changes.
     _touch(target, "all", None)
 
 

@@ -206,7 +206,10 @@ class Fetcher:
         return body
 
     def put(self, target: Path, body: bytes, mimetype: str) -> None:
-        if write(target, body, mimetype, only_if_changed=self.in_place):
+        changed = _writable(
+            lambda: write(target, body, mimetype, only_if_changed=self.in_place), target.parent
+        )
+        if changed:
             self.result.files += 1
 
 
@@ -240,8 +243,11 @@ def publish_locked(app: Flask, directory: Path, *, progress: bool = False) -> Re
             lambda: (change_log.generation(db.session), plan(app), History.read())
         )
         result = Result(directory, generation, unlisted=work.unlisted)
-        building = Path(
-            tempfile.mkdtemp(prefix=f".{directory.name}.publishing-", dir=directory.parent)
+        building = _writable(
+            lambda: Path(
+                tempfile.mkdtemp(prefix=f".{directory.name}.publishing-", dir=directory.parent)
+            ),
+            directory.parent,
         )
         try:
             # An empty context: each request gets its own app context and session,
@@ -251,12 +257,23 @@ def publish_locked(app: Flask, directory: Path, *, progress: bool = False) -> Re
             marker = Marker(generation, build_of(app), history.fingerprints())
             marker.save(building)
             building.chmod(0o755)
-            swap_in(building, directory)
+            _writable(lambda: swap_in(building, directory), directory)
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
     result.seconds = time.monotonic() - started
     return result
+
+
+def _writable(fn, where: Path):
+    """Run a file system step; a clear error (not a traceback) when the disk refuses."""
+    try:
+        return fn()
+    except OSError as exc:
+        raise PublishError(
+            f"Cannot write in {where} ({exc.strerror or exc}). Give this user write access "
+            "there, or choose another directory; the old mirror is unchanged."
+        ) from exc
 
 
 def _fetch_all(fetcher: Fetcher, paths: list[str], history: History, progress: bool) -> None:
@@ -288,13 +305,20 @@ def publish_changes(
     started = time.monotonic()
     result = Result(directory, generation, kind="changes")
     with app.app_context():
-        codes, history = _read(lambda: (_component_codes_for(found), History.read()))
+        codes, listing, history = _read(
+            lambda: (_component_codes(), _incidents_listing(found.components), History.read())
+        )
     rules = public_rules(app)
-    incident_ids = [str(i) for i in sorted(found.incidents)]
+    touched = [str(i) for i in sorted(found.incidents)]
     # The status page first, then the touched incidents: what a visitor checks first.
-    paths = ["/", *_build(rules, "incident_id", incident_ids)]
+    paths = ["/", *_build(rules, "incident_id", touched)]
     paths += [rule.rule for rule in rules if not rule.arguments and rule.rule != "/"]
+    # A component's feeds and badge are a few per component, cheap at any size; its
+    # empty feed is dated by the page, so all of them follow every change.
     paths += _build(rules, "code", codes)
+    # An incident's API document shows its components as they are now.
+    api_rules = [rule for rule in rules if rule.endpoint.startswith("api.")]
+    paths += _build(api_rules, "incident_id", [str(i) for i in listing - found.incidents])
     fetcher = Fetcher(app, directory, result, in_place=True)
     contextvars.Context().run(
         _fetch_changes, fetcher, paths, history, marker.history, found.incidents
@@ -304,22 +328,14 @@ def publish_changes(
     return result
 
 
-def _component_codes_for(found: change_log.Changes) -> list[str]:
-    """The touched components, and those the touched incidents concern (their feeds list them)."""
-    ids = set(found.components)
-    if found.incidents:
-        ids.update(
-            db.session.scalars(
-                select(AffectedComponent.component_id).where(
-                    AffectedComponent.incident_id.in_(found.incidents),
-                    AffectedComponent.component_id.is_not(None),
-                )
-            )
-        )
-    if not ids:
-        return []
-    query = select(Component.code).where(Component.id.in_(ids)).order_by(Component.id)
-    return list(db.session.scalars(query))
+def _incidents_listing(component_ids: set[int]) -> set[int]:
+    """The incidents that concern any of these components."""
+    if not component_ids:
+        return set()
+    query = select(AffectedComponent.incident_id).where(
+        AffectedComponent.component_id.in_(component_ids)
+    )
+    return set(db.session.scalars(query))
 
 
 def _fetch_changes(
@@ -335,7 +351,9 @@ def _fetch_changes(
         # Page 1 is also reachable as ?page=1 (written only if it moved).
         fetcher.put(fetcher.root / file_for(HISTORY, 1), first_page, "text/html")
     fingerprints = history.fingerprints()
-    for number, (items, fingerprint) in enumerate(zip(history.pages, fingerprints), start=1):
+    for number, (items, fingerprint) in enumerate(
+        zip(history.pages, fingerprints, strict=True), start=1
+    ):
         if count == 1 or number == 1:
             continue  # fetched above
         moved = number > len(published) or published[number - 1] != fingerprint

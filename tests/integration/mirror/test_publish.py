@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 
 from app.cache import version as cache_version
-from app.mirror.job import MirrorJob
 from app.extensions import db
-from app.public import pages
 from app.mirror.files import MARKER, PublishError, file_for
 from app.mirror.job import MirrorJob
 from app.mirror.publish import plan, publish
+from app.public import pages
 from app.services import components, incidents
 
 
