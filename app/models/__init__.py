@@ -10,6 +10,7 @@ from app.models.incident import (
     IncidentUpdate,
     UpdateRevision,
 )
+from app.models.mirror import MirrorChange
 from app.models.ops import WorkerHeartbeat
 from app.models.page import PageSettings
 from app.models.subscriber import (
@@ -40,6 +41,7 @@ __all__ = [
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "MirrorChange",
     "Notification",
     "NotificationKind",
     "PageSettings",

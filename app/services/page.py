@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from app.cache import mark_version_bumped
 from app.extensions import db
+from app.mirror import changes as mirror_changes
 from app.models import PageSettings, utcnow
 from app.services import audit, validate
 from app.services.errors import Invalid, NotFound
@@ -39,6 +40,8 @@ def current_version() -> int:
 
 def bump_version() -> None:
     """Mark every public output stale, in the caller's transaction."""
+    # The static mirror learns what this change touched from rows written beside it.
+    mirror_changes.before_bump(db.session)
     result = db.session.execute(
         update(PageSettings)
         .where(PageSettings.id == SETTINGS_ID)

@@ -129,7 +129,7 @@ class HistoryPage:
 def history(page: int, per_page: int = 20) -> HistoryPage:
     """Closed incidents and maintenance, newest first. `page` must be ≥ 1 (checked by views)."""
     total = db.session.scalar(select(func.count(Incident.id)).where(_closed())) or 0
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     items = list(
         db.session.scalars(
             select(Incident)
@@ -141,6 +141,23 @@ def history(page: int, per_page: int = 20) -> HistoryPage:
         )
     )
     return HistoryPage(items=items, page=page, pages=pages, total=total)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many history pages `total` closed items fill (one, even when empty)."""
+    return max(1, -(-total // per_page))
+
+
+def history_ids() -> list[int]:
+    """The ids of every closed incident and maintenance, in history order: page N
+    lists the Nth `per_page` of them (the static mirror compares pages by these)."""
+    return list(
+        db.session.scalars(
+            select(Incident.id)
+            .where(_closed())
+            .order_by(Incident.started_at.desc(), Incident.id.desc())
+        )
+    )
 
 
 def incidents_since(since: datetime) -> list[Incident]:
