@@ -28,7 +28,15 @@ from app.models import ComponentStatus
 from app.services.uptime_periods import IncidentRef, minutes_by_day
 from app.services.uptime_words import describe_downtime, format_day, format_percentage, overview
 
-__all__ = ["DAYS", "NARROW_DAYS", "ComponentUptime", "DayUptime", "IncidentRef", "daily_uptime"]
+__all__ = [
+    "DAYS",
+    "NARROW_DAYS",
+    "ComponentUptime",
+    "DayUptime",
+    "IncidentRef",
+    "daily_uptime",
+    "format_day",
+]
 
 DAYS = 90
 # Phones draw the last 30 of the 90 days: their label and percentage cover those.
@@ -56,8 +64,9 @@ class DayUptime:
     incidents: tuple[IncidentRef, ...]  # incidents and maintenance that touched it, by start
     level: str  # nodata, up, minor, partial or major: the bar's colour class
     summary: str  # the day's downtime in words, without the date
-    description: str  # date, downtime and the incidents, for the bar's link and popover
+    description: str  # date, downtime and the incidents, for the bar's link and tooltip
     ongoing: bool = False  # an outage is happening now (today only)
+    headline: str = ""  # the downtime in words without the incidents, atop the day's popover
 
     @property
     def has_data(self) -> bool:
@@ -96,12 +105,15 @@ def day_uptime(
     label = label or format_day(day)
     incidents = tuple(incidents)
     if observed_minutes <= 0:
-        return DayUptime(day, label, 0.0, 0.0, (), "nodata", "No data", f"{label}: No data")
+        return DayUptime(
+            day, label, 0.0, 0.0, (), "nodata", "No data", f"{label}: No data", False, "No data"
+        )
     summary = describe_downtime(downtime_minutes)
     level = _level(downtime_minutes)
     if ongoing in ONGOING_LEVEL:
         summary = f"{ongoing.label.capitalize()} now; {summary[0].lower()}{summary[1:]} so far"
         level = max(level, ONGOING_LEVEL[ongoing], key=_LEVEL_ORDER.index)
+    headline = summary
     if incidents:
         summary += ": " + "; ".join(_named(ref) for ref in incidents)
     return DayUptime(
@@ -114,6 +126,7 @@ def day_uptime(
         summary,
         f"{label}: {summary}",
         ongoing in ONGOING_LEVEL,
+        headline,
     )
 
 
@@ -146,7 +159,9 @@ def percentage(days: list[DayUptime]) -> float | None:
     return max(0.0, 100.0 * (1.0 - downtime / observed)) if observed > 0 else None
 
 
-def component_uptime(component_id: int, days: list[DayUptime]) -> ComponentUptime:
+def component_uptime(
+    component_id: int, days: list[DayUptime], ends_today: bool = True
+) -> ComponentUptime:
     """The percentages and the words over a component's days."""
     downtime_days = [d for d in days if d.downtime_minutes > 0]
     return ComponentUptime(
@@ -154,7 +169,7 @@ def component_uptime(component_id: int, days: list[DayUptime]) -> ComponentUptim
         days,
         percentage(days),
         downtime_days,
-        overview(days, downtime_days),
+        overview(days, downtime_days, ends_today),
         percentage(days[-NARROW_DAYS:]),
     )
 
@@ -184,17 +199,22 @@ def daily_uptime(
     now: datetime,
     tz: tzinfo,
     days: int = DAYS,
+    until: date | None = None,
     count_maintenance: bool = False,
 ) -> dict[int, ComponentUptime]:
-    """Each component's last `days` local days (oldest first, today last) and its uptime."""
+    """Each component's `days` local days up to `until` (default today; oldest first) and its
+    uptime over them. Only a window ending today shows an outage happening now."""
     ids = list(dict.fromkeys(component_ids))
     now = now.astimezone(UTC)
     today = now.astimezone(tz).date()
-    dates = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    last_day = min(until or today, today)
+    dates = [last_day - timedelta(days=n) for n in range(days - 1, -1, -1)]
     labels = [format_day(d) for d in dates]
-    bounds = [_midnight(d, tz) for d in dates] + [_midnight(today + timedelta(days=1), tz)]
+    bounds = [_midnight(d, tz) for d in dates] + [_midnight(last_day + timedelta(days=1), tz)]
     lengths = [(bounds[i + 1] - bounds[i]) / 60 for i in range(days)]
-    found = minutes_by_day(ids, bounds, now, downtime_weights(count_maintenance)) if ids else None
+    stop = min(now, datetime.fromtimestamp(bounds[-1], UTC))
+    weights = downtime_weights(count_maintenance)
+    found = minutes_by_day(ids, bounds, stop, weights) if ids else None
     quiet: dict[tuple[int, bool], DayUptime] = {}
     result = {}
     for component_id in ids:
@@ -206,7 +226,7 @@ def daily_uptime(
         for i in range(days):
             # The whole day counts once the component's history has begun by its end.
             observed = lengths[i] if seen < bounds[i + 1] else 0.0
-            now_status = ongoing if i == days - 1 else None
+            now_status = ongoing if i == days - 1 and last_day == today else None
             if i in down or i in refs or now_status in ONGOING_LEVEL:
                 day = day_uptime(
                     dates[i], observed, down.get(i, 0.0), refs.get(i, ()), labels[i], now_status
@@ -217,5 +237,5 @@ def daily_uptime(
             if key not in quiet:
                 quiet[key] = day_uptime(dates[i], observed, label=labels[i])
             row.append(quiet[key])
-        result[component_id] = component_uptime(component_id, row)
+        result[component_id] = component_uptime(component_id, row, last_day == today)
     return result

@@ -113,13 +113,14 @@ def _incident_refs(incident_ids: set[int]) -> dict[int, IncidentRef]:
 
 
 def minutes_by_day(
-    ids: list[int], bounds: list[float], now: datetime, weights: dict[ComponentStatus, float]
+    ids: list[int], bounds: list[float], stop: datetime, weights: dict[ComponentStatus, float]
 ) -> Minutes:
     """Per component: downtime minutes (by `weights`) and the incidents and maintenance
-    behind any status other than operational, by day index; when it was first seen in
-    the window; and the status of a non-operational period still open at `now`."""
-    start, stop = bounds[0], now.timestamp()
-    rows = _periods(ids, datetime.fromtimestamp(start, UTC), now)
+    behind any status other than operational, by day index, counted up to `stop` (now,
+    or the window's end); when it was first seen in the window; and the status of a
+    non-operational period still open."""
+    start, until = bounds[0], stop.timestamp()
+    rows = _periods(ids, datetime.fromtimestamp(start, UTC), stop)
     refs = _incident_refs({r.incident_id for r in rows if r.incident_id and r.status})
     last = len(bounds) - 1
     found = Minutes()
@@ -127,7 +128,7 @@ def minutes_by_day(
         if started is None:  # no period began within the window
             continue
         begin = started if started > start else start
-        end = stop if ended is None or ended > stop else ended
+        end = until if ended is None or ended > until else ended
         if end <= begin:
             continue
         if begin < found.first_seen.get(component_id, math.inf):
@@ -155,3 +156,14 @@ def minutes_by_day(
 
 def _by_start(row) -> float:
     return row.started or 0.0
+
+
+def first_recorded(component_ids: list[int]) -> datetime | None:
+    """When the earliest recorded status of these components began (None: no history)."""
+    if not component_ids:
+        return None
+    return db.session.scalar(
+        select(func.min(ComponentStatusPeriod.started_at)).where(
+            ComponentStatusPeriod.component_id.in_(component_ids)
+        )
+    )
