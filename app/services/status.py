@@ -160,6 +160,28 @@ def history_ids() -> list[int]:
     )
 
 
+# More than any real day holds; a day page is one page, never paginated.
+DAY_LIMIT = 200
+
+
+def on_day(start: datetime, end: datetime) -> list[Incident]:
+    """Incidents and maintenance that were open at some time in [start, end), oldest first:
+    what one day of the uptime bars links to. Maintenance still to come is left out."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(
+                Incident.status != IncidentStatus.SCHEDULED,
+                Incident.started_at < end,
+                (Incident.resolved_at.is_(None)) | (Incident.resolved_at >= start),
+            )
+            .order_by(Incident.started_at, Incident.id)
+            .limit(DAY_LIMIT)
+            .options(*_EAGER)
+        )
+    )
+
+
 def incidents_since(since: datetime) -> list[Incident]:
     """Incidents (any state) that started after `since`, newest first, for the last-days list."""
     return list(
