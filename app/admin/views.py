@@ -9,6 +9,7 @@ from app.admin import (  # noqa: F401
     bp,
     components,
     dashboard,
+    embed,
     incidents,
     maintenance,
     settings,

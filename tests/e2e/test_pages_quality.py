@@ -104,6 +104,9 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-maintenance-new", "/admin/maintenance/new", True),
         ("admin-users", "/admin/users", True),
         ("admin-settings", "/admin/settings", True),
+        ("admin-embed", "/admin/embed", True),
+        ("admin-embed-preview-script", "/admin/embed/preview/embed-script", True),
+        ("admin-embed-preview-iframe", "/admin/embed/preview/embed-iframe?theme=dark", True),
         ("admin-account", "/admin/account", True),
         ("admin-audit", "/admin/audit", True),
     ]
