@@ -53,6 +53,7 @@ _SECTIONS = {
     "group": "components",
     "user": "users",
     "settings": "settings",
+    "embed": "embed",
     "account": "account",
     "audit": "audit",
     "subscriber": "subscribers",

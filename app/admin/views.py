@@ -10,6 +10,7 @@ from app.admin import (  # noqa: F401
     components,
     dashboard,
     deliveries,
+    embed,
     incidents,
     maintenance,
     settings,

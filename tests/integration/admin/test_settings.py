@@ -1,4 +1,4 @@
-"""Page settings and the embed snippets."""
+"""Page settings."""
 
 from __future__ import annotations
 
@@ -101,36 +101,12 @@ def test_every_mistake_is_shown_at_once(as_admin):
     assert "Time zone must be an IANA name such as Europe/Paris." in html
 
 
-def test_embed_snippets_use_the_site_address(other_app, admin_user):
-    """Can I copy a script tag, an iframe and a badge that point at my site?"""
-    from tests.conftest import Browser
-
-    site = other_app(SITE_URL="http://status.acme.example/")
-    browser = Browser(site.test_client())
-    browser.login("admin@example.com")
-    html = browser.get("/admin/settings").get_data(as_text=True)
+def test_settings_point_to_the_embed_page(as_admin):
+    """Are the embed snippets one click away from the settings, on their own page?"""
+    html = as_admin.get("/admin/settings").get_data(as_text=True)
     assert '<h2 id="embed-heading">Embed this status</h2>' in html
-    assert (
-        "&lt;script src=&#34;http://status.acme.example/embed/script.js&#34; async&gt;"
-        "&lt;/script&gt;" in html
-    )
-    assert "&lt;iframe src=&#34;http://status.acme.example/embed/frame&#34;" in html
-    assert "&lt;img src=&#34;http://status.acme.example/badge.svg&#34; alt=" in html
-    assert html.count("<pre") == 3
-
-
-def test_embed_snippet_escapes_the_page_name(as_admin):
-    """Does a page name with quotes still give a snippet that pastes as valid HTML?"""
-    from app.admin.settings import embed_snippets
-
-    snippets = dict(
-        (key, code) for key, _, code in embed_snippets("https://s.example", 'A "B" <C>')
-    )
-    assert 'title="A &#34;B&#34; &lt;C&gt;: current status"' in snippets["embed-iframe"]
-    assert (
-        snippets["embed-badge"]
-        == '<img src="https://s.example/badge.svg" alt="A &#34;B&#34; &lt;C&gt;: current status">'
-    )
+    assert 'href="/admin/embed"' in html
+    assert "<pre" not in html
 
 
 def test_settings_need_a_csrf_token(as_admin):
