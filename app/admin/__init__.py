@@ -55,6 +55,7 @@ _SECTIONS = {
     "settings": "settings",
     "account": "account",
     "audit": "audit",
+    "token": "tokens",
 }
 
 

@@ -12,6 +12,7 @@ from app.admin import (  # noqa: F401
     incidents,
     maintenance,
     settings,
+    tokens,
     users,
 )
 
