@@ -2,7 +2,16 @@
 
 from flask import current_app
 
-from app.api.v1 import auth, bp, components, errors, openapi  # noqa: F401
+from app.api.v1 import (  # noqa: F401
+    auth,
+    bp,
+    components,
+    errors,
+    incidents,
+    openapi,
+    page,
+    subscribers,
+)
 from app.api.v1.auth import rate_key
 from app.extensions import limiter
 
