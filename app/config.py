@@ -94,6 +94,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # Subscribe and resend requests, per client IP and per address asked for.
         "SUBSCRIBE_LIMIT_IP": env.get("HERALD_SUBSCRIBE_LIMIT_IP", "20 per hour"),
         "SUBSCRIBE_LIMIT_ADDRESS": env.get("HERALD_SUBSCRIBE_LIMIT_ADDRESS", "5 per hour"),
+        # Management API (/api/v1) requests per token.
+        "API_RATE_LIMIT": env.get("HERALD_API_RATE_LIMIT", "600 per minute"),
+        "API_MAX_BODY": int(env.get("HERALD_API_MAX_BODY", 256 * 1024)),
         # Mail is off without it: email subscriptions are not offered.
         "SMTP_URL": env.get("SMTP_URL") or None,
         "TICK_SECONDS": float(env.get("HERALD_TICK_SECONDS", 30)),

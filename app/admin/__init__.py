@@ -58,6 +58,7 @@ _SECTIONS = {
     "audit": "audit",
     "subscriber": "subscribers",
     "deliver": "subscribers",
+    "token": "tokens",
 }
 
 

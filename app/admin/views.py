@@ -15,6 +15,7 @@ from app.admin import (  # noqa: F401
     maintenance,
     settings,
     subscribers,
+    tokens,
     users,
 )
 

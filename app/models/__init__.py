@@ -1,5 +1,6 @@
 """The models, importable from one place (Alembic autogenerate needs them all loaded)."""
 
+from app.models.api import ApiToken, IdempotentRequest
 from app.models.audit import AuditEvent
 from app.models.component import Component, ComponentGroup, ComponentStatusPeriod
 from app.models.enums import ComponentStatus, Impact, IncidentKind, IncidentStatus, Role
@@ -28,6 +29,7 @@ from app.models.user import User
 
 __all__ = [
     "AffectedComponent",
+    "ApiToken",
     "AuditEvent",
     "Component",
     "ComponentChange",
@@ -36,6 +38,7 @@ __all__ = [
     "ComponentStatusPeriod",
     "Delivery",
     "DeliveryState",
+    "IdempotentRequest",
     "Impact",
     "Incident",
     "IncidentKind",
