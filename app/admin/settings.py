@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import render_template, url_for
 from markupsafe import escape
 
 from app.admin import admin_only, bp, current_actor
 from app.admin.forms import saved, submit
 from app.admin.settings_forms import SettingsForm
 from app.services import page
+from app.site import site_url
 from app.templating import page_settings
 
 
@@ -48,7 +49,8 @@ def _settings_page(form: SettingsForm):
     return render_template(
         "admin/settings.html",
         form=form,
-        snippets=embed_snippets(current_app.config["SITE_URL"], settings.name),
+        snippets=embed_snippets(site_url(), settings.name),
+        site_url=site_url(),
     )
 
 
@@ -61,7 +63,6 @@ def settings():
     def save():
         page.update_settings(
             name=form.name.data,
-            url=form.url.data,
             logo_url=form.logo_url.data,
             accent_color=form.accent_color.data,
             support_url=form.support_url.data,

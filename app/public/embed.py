@@ -14,6 +14,7 @@ from app.models import ComponentStatus, Impact
 from app.public import bp
 from app.services.components import get_component_by_code
 from app.services.status import active_incidents, active_maintenance, current_page_status
+from app.site import site_url
 from app.text import for_output
 
 # Only this card may be framed by any site; every other page keeps 'self'.
@@ -95,7 +96,7 @@ def embed_frame(theme: str | None):
         status=current_page_status(),
         incidents=incidents,
         theme=theme,
-        site_url=current_app.config["SITE_URL"],
+        site_url=site_url(),
     )
 
 
