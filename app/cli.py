@@ -69,6 +69,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     from flask_migrate import upgrade
 
     from app.serving import EmbeddedServer
+    from app.site import derive_from_bind
 
     click.echo("Applying database migrations…")
     upgrade()
@@ -79,8 +80,14 @@ def serve(host: str, port: int, demo: bool) -> None:
         seed_demo(if_empty=True, echo=click.echo)
     db.session.remove()
     db.engine.dispose()  # the serving process opens its own connections
+    app = current_app._get_current_object()
+    derived = derive_from_bind(app, host, port)
     click.secho(f"Herald is running on http://{host}:{port}/  (admin: /admin)", fg="green")
-    EmbeddedServer(current_app._get_current_object(), f"{host}:{port}").run()
+    if derived:
+        click.echo(f"Public address: {derived} (set SITE_URL to the address visitors use)")
+    else:
+        click.echo(f"Public address: {app.config['SITE_URL']} (SITE_URL)")
+    EmbeddedServer(app, f"{host}:{port}").run()
 
 
 @click.command("create-admin")

@@ -9,6 +9,7 @@ from app.admin.embed_forms import EmbedForm
 from app.services import components as component_service
 from app.services.embed import EmbedOptions, Snippet, snippets
 from app.services.errors import Invalid
+from app.site import site_url
 from app.templating import page_settings
 
 # The preview pages are framed by the Embed page, and only by it. Their styles may sit in
@@ -23,7 +24,7 @@ PREVIEWS = {"embed-script", "embed-iframe"}
 
 def public_address() -> str:
     """Where a pasted snippet loads Herald from: the site's public address."""
-    return current_app.config["SITE_URL"]
+    return site_url()
 
 
 def _choices():

@@ -28,7 +28,6 @@ def settings():
     def save():
         page.update_settings(
             name=form.name.data,
-            url=form.url.data,
             logo_url=form.logo_url.data,
             accent_color=form.accent_color.data,
             support_url=form.support_url.data,

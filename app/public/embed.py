@@ -15,6 +15,7 @@ from app.public import bp
 from app.services.components import get_component_by_code
 from app.services.embed import DEFAULT_THEME, MAX_LABEL, THEMES
 from app.services.status import active_incidents, active_maintenance, current_page_status
+from app.site import site_url
 from app.text import for_output
 
 # Only this card may be framed by any site; every other page keeps 'self'.
@@ -107,7 +108,7 @@ def embed_frame(theme: str | None):
         status=current_page_status(),
         incidents=incidents,
         theme=theme or DEFAULT_THEME,
-        site_url=current_app.config["SITE_URL"],
+        site_url=site_url(),
     )
 
 

@@ -91,7 +91,6 @@ def parse_time_zone(value: str | None) -> str:
 def update_settings(
     *,
     name: str,
-    url: str | None,
     logo_url: str | None,
     accent_color: str,
     support_url: str | None,
@@ -101,7 +100,6 @@ def update_settings(
     """Validate and save the page settings."""
     values = {
         "name": validate.text(name, "page name", max_len=MAX_NAME),
-        "url": validate.http_url(url, "public URL"),
         "logo_url": validate.http_url(logo_url, "logo URL"),
         "accent_color": validate.color(accent_color),
         "support_url": validate.http_url(support_url, "support URL"),

@@ -1,7 +1,7 @@
 """API tokens and the idempotency ledger of the management API
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0011
 Create Date: 2026-11-28 10:30:00
 
 /api/v1 authenticates with bearer tokens created in the admin: a row per token
@@ -17,7 +17,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0015"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app
+from flask import Response
 
 from app.api import statuspage as sp
 from app.models import Component, ComponentGroup, Incident, PageSettings, Subscriber, utcnow
 from app.services.components import list_components, list_groups
 from app.services.page import get_settings
+from app.site import site_url
 
 
 def as_json(document, status: int = 200) -> Response:
@@ -30,7 +31,7 @@ class Page:
 
     def __init__(self):
         self.settings: PageSettings = get_settings()
-        self.url = (self.settings.url or current_app.config["SITE_URL"]).rstrip("/")
+        self.url = site_url()
         self.id = self.settings.code
         self.groups = list_groups()
         self.components = list_components()

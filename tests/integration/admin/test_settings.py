@@ -8,7 +8,6 @@ from app.services.page import get_settings
 
 GOOD = {
     "name": "Acme Status",
-    "url": "https://status.acme.example",
     "logo_url": "https://acme.example/logo.svg",
     "accent_color": "#AA3300",
     "support_url": "https://acme.example/help",
@@ -28,7 +27,6 @@ def test_settings_form_shows_current_values_with_labels(as_admin):
     html = as_admin.get("/admin/settings").get_data(as_text=True)
     for field_id, label in [
         ("name", "Page name"),
-        ("url", "Public URL"),
         ("logo_url", "Logo URL"),
         ("accent_color", "Accent colour"),
         ("support_url", "Support URL"),
@@ -58,10 +56,10 @@ def test_saving_settings_changes_the_page(as_admin):
 def test_optional_links_can_be_cleared(as_admin):
     """Can I remove the logo and support links again?"""
     as_admin.post("/admin/settings", GOOD)
-    cleared = {**GOOD, "logo_url": "", "support_url": "", "url": ""}
+    cleared = {**GOOD, "logo_url": "", "support_url": ""}
     assert as_admin.post("/admin/settings", cleared).status_code == 302
     saved = _saved()
-    assert saved.logo_url is None and saved.support_url is None and saved.url is None
+    assert saved.logo_url is None and saved.support_url is None
 
 
 @pytest.mark.parametrize(
@@ -70,7 +68,6 @@ def test_optional_links_can_be_cleared(as_admin):
         ("name", "", "Enter the page name."),
         ("name", "   ", "Enter the page name."),
         ("name", "x" * 101, "At most 100 characters."),
-        ("url", "javascript:alert(1)", "Public URL must be an http:// or https:// address."),
         ("logo_url", "ftp://acme.example/logo.png", "Logo URL must be an http:// or https://"),
         ("support_url", "https://" + "a" * 500, "At most 500 characters."),
         ("accent_color", "red", "Accent colour must look like #1f6feb."),
@@ -93,10 +90,10 @@ def test_bad_settings_are_explained_and_nothing_is_saved(as_admin, field, value,
 
 def test_every_mistake_is_shown_at_once(as_admin):
     """If several settings are wrong, am I told about all of them in one go?"""
-    bad = {**GOOD, "name": "", "url": "ftp://x", "support_url": "mailto:a@b.c", "time_zone": "X"}
+    bad = {**GOOD, "name": "", "logo_url": "ftp://x", "support_url": "mailto:a", "time_zone": "X"}
     html = as_admin.post("/admin/settings", bad).get_data(as_text=True)
     assert "Enter the page name." in html
-    assert "Public URL must be an http:// or https:// address." in html
+    assert "Logo URL must be an http:// or https:// address." in html
     assert "Support URL must be an http:// or https:// address." in html
     assert "Time zone must be an IANA name such as Europe/Paris." in html
 

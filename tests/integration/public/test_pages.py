@@ -224,7 +224,6 @@ def test_header_and_footer_point_to_feeds_support_and_api(client, app):
 
     update_settings(
         name="Acme Status",
-        url=None,
         logo_url=None,
         accent_color="#1f6feb",
         support_url="https://help.example.com",
