@@ -18,6 +18,7 @@ ACTION_GROUPS = {
     "group": "Component groups",
     "user": "Users and logins",
     "settings": "Page settings",
+    "token": "API tokens",
 }
 
 
