@@ -97,3 +97,24 @@ def test_admin_only_routes_exist_and_are_marked(app):
         "api_v1.subscriber_read",
         "api_v1.subscriber_remove",
     }
+
+
+ODD_IDS = ["0", "1", "2147483648", "99999999999999999999", "-1", "abc", "%C3%BC", "%00", "x" * 300]
+
+
+def test_odd_ids_never_give_a_server_error(app, admin_api, make_component):
+    """With a valid admin token, does any route answer an odd id with a 500 or a non-JSON error?"""
+    make_component("API")
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api_v1.") or not rule.arguments - {"page_id"}:
+            continue
+        for value in ODD_IDS:
+            url = rule.rule.replace("<page_id>", get_settings().code)
+            for name in rule.arguments - {"page_id"}:
+                url = url.replace(f"<int:{name}>", value).replace(f"<{name}>", value)
+            for method in sorted((rule.methods or set()) - SAFE):
+                response = admin_api.open(method, url, json={})
+                if response.status_code >= 500 or not response.is_json:
+                    failures.append(f"{method} {url[:60]} → {response.status_code}")
+    assert failures == []
