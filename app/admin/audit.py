@@ -21,6 +21,7 @@ _TARGET_PAGES = {
     "group": ("admin.group_edit", "group_id"),
     "user": ("admin.users", None),
     "subscriber": ("admin.subscriber", "subscriber_id"),
+    "api_token": ("admin.tokens", None),
 }
 
 

@@ -20,6 +20,7 @@ ACTION_GROUPS = {
     "settings": "Page settings",
     "subscriber": "Subscribers",
     "delivery": "Deliveries to subscribers",
+    "token": "API tokens",
 }
 
 

@@ -21,7 +21,7 @@ def seeded(live_server):
     """A page with content on every part: groups, an active incident, a resolved one with a
     published postmortem, upcoming maintenance, and two accounts. Returns the ids."""
     from app.models import utcnow
-    from app.services import components, incidents, maintenance
+    from app.services import api_tokens, components, incidents, maintenance
 
     live_server.reset()
     create_user(live_server.app, ADMIN_EMAIL, "admin")
@@ -74,6 +74,7 @@ def seeded(live_server):
             scheduled_until=now + timedelta(days=1, hours=2),
             component_ids=[database.id],
         )
+        api_tokens.create_token(name="Deploy pipeline", role="manager", actor="test")
         ids = {"active": active.id, "resolved": resolved.id, "maintenance": planned.id}
     paths = seed_subscribers(live_server.app, ids["resolved"], ids["active"])
     return ids | paths | _failed_delivery(live_server.app, ids["active"])
@@ -142,6 +143,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-subscriber-remove", f"/admin/subscribers/{ids['subscriber']}/remove", True),
         ("admin-subscriber-import", "/admin/subscribers/import", True),
         ("admin-deliveries-failed", "/admin/deliveries/failed", True),
+        ("admin-api-tokens", "/admin/api-tokens", True),
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
@@ -138,9 +138,6 @@ class Body:
     wrapper: str
     fields: dict[str, Field]
     required: tuple[str, ...] = ()
-    # Herald's own fields beside Statuspage's, listed so the README can say which.
-    description: str = ""
-    extra: dict = field(default_factory=dict)
 
     def object_schema(self) -> dict:
         return {

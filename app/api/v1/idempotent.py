@@ -24,15 +24,16 @@ _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 HEADER = "Idempotency-Key"
 
 
-def _fingerprint() -> str:
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """What makes two requests the same request: method, path and body, byte for byte."""
     digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), body_bytes()):
+    for part in (method.encode(), path.encode(), body):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
 
 
-def _replay(stored: idempotency.Stored, fingerprint: str) -> Response:
-    if stored.fingerprint != fingerprint:
+def _replay(stored: idempotency.Stored, sent: str) -> Response:
+    if stored.fingerprint != sent:
         raise ApiError(
             422,
             f"This {HEADER} was already used for a different request; use a new key.",
@@ -60,13 +61,13 @@ def idempotent(view):
                 {HEADER: "Not a usable key."},
             )
         token_id = current_token().id
-        fingerprint = _fingerprint()
+        sent = fingerprint(request.method, request.path, body_bytes())
         try:
-            stored = idempotency.reserve(token_id, key, fingerprint)
+            stored = idempotency.reserve(token_id, key, sent)
         except Conflict:
             raise ApiError(409, f"A request with this {HEADER} is still running.") from None
         if stored is not None:
-            return _replay(stored, fingerprint)
+            return _replay(stored, sent)
         try:
             response = make_response(view(*args, **kwargs))
         except BaseException:

@@ -15,7 +15,7 @@ from importlib.resources import files
 
 from flask import current_app
 
-from app.api.v1 import bp, route
+from app.api.v1 import route
 from app.api.v1.docs import Doc
 from app.api.v1.present import as_json
 
@@ -154,6 +154,8 @@ def _operation(endpoint: str, method: str, doc: Doc, parameters: list[dict]) -> 
             for name, schema in doc.query.items()
         ],
         "responses": responses,
+        # Whether Statuspage's management API has the same endpoint (README lists them).
+        "x-statuspage-compatible": doc.statuspage,
     }
     if method == "POST":
         operation["parameters"].append(
@@ -205,6 +207,3 @@ def build() -> dict:
 @route("/openapi.json", page_scoped=False)
 def openapi():
     return as_json(build())
-
-
-__all__ = ["bp", "openapi"]

@@ -118,3 +118,51 @@ def test_unknown_urls_and_methods_answer_in_the_error_shape(admin_api):
     assert error_of(admin_api.get("/api/v1/nothing-here"))["code"] == 404
     response = admin_api.open("POST", "/api/v1/components/abc")
     assert response.status_code == 405 and error_of(response)
+
+
+def test_a_retry_while_the_first_request_runs_is_told_to_wait(admin_api):
+    """If a retry arrives while the first request with its key still runs, is it a 409
+    that creates nothing?"""
+    from app.api.v1.idempotent import fingerprint
+    from app.models import ApiToken
+    from app.services import idempotency
+
+    token_id = db.session.scalar(select(ApiToken.id))
+    request_body = b'{"name":"API"}'
+    # The first request's reservation, as it stands while that request is running.
+    sent = fingerprint("POST", "/api/v1/components", request_body)
+    idempotency.reserve(token_id, "running", sent)
+    response = admin_api.post(
+        "/api/v1/components",
+        data=request_body,
+        content_type="application/json",
+        headers={"Idempotency-Key": "running"},
+    )
+    assert response.status_code == 409 and "still running" in error_of(response)["message"]
+    assert _count() == 0
+
+
+def test_a_key_is_forgotten_after_a_day(admin_api):
+    """Does a key reused after 24 hours run the request again rather than replay?"""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from app.models import IdempotentRequest, utcnow
+
+    headers = {"Idempotency-Key": "daily"}
+    admin_api.post("/api/v1/components", json={"name": "API"}, headers=headers)
+    db.session.execute(update(IdempotentRequest).values(created_at=utcnow() - timedelta(hours=25)))
+    db.session.commit()
+    again = admin_api.post("/api/v1/components", json={"name": "API"}, headers=headers)
+    assert again.status_code == 422 and "already exists" in error_of(again)["message"]
+
+
+def test_a_bad_idempotency_key_is_refused(admin_api):
+    """Is a key with spaces or of 300 characters refused before anything is written?"""
+    for key in ("has space", "x" * 300):
+        response = admin_api.post(
+            "/api/v1/components", json={"name": "API"}, headers={"Idempotency-Key": key}
+        )
+        assert response.status_code == 400
+    assert _count() == 0

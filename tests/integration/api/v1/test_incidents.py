@@ -210,3 +210,14 @@ def test_list_filters_are_checked(admin_api):
         response = admin_api.get(f"/api/v1/incidents?{query}")
         assert response.status_code == 400, query
         error_of(response)
+
+
+def test_deliver_notifications_is_kept_on_the_update(admin_api):
+    """When a script says not to notify, does the update carry that, as Statuspage's does?"""
+    created = admin_api.post(
+        "/api/v1/incidents", json={"name": "Quiet", "body": "b", "deliver_notifications": False}
+    )
+    assert created.json["incident_updates"][0]["deliver_notifications"] is False
+    loud = admin_api.patch(f"/api/v1/incidents/{created.json['id']}", json={"body": "more"})
+    assert loud.json["incident_updates"][0]["deliver_notifications"] is True
+    assert loud.json["status"] == "investigating"

@@ -119,3 +119,22 @@ def test_requests_are_limited_per_token(other_app, make_token):
         throttled = fast.get("/api/v1/components")
         assert error_of(throttled) and "Retry-After" in throttled.headers
         assert other.get("/api/v1/components").status_code == 200
+
+
+def test_a_token_cannot_expire_in_the_past_and_revoking_twice_is_harmless(app):
+    """Is an expiry already past refused, and does a second revoke change nothing?"""
+    import pytest
+
+    from app.services.errors import Invalid
+
+    with pytest.raises(Invalid):
+        api_tokens.create_token(
+            name="x", role="admin", expires_at=utcnow() - timedelta(days=1), actor="test"
+        )
+    token, secret = api_tokens.create_token(name="y", role="manager", actor="test")
+    assert api_tokens.authenticate(secret).id == token.id
+    first = api_tokens.revoke_token(token, actor="test").revoked_at
+    assert api_tokens.revoke_token(token, actor="test").revoked_at == first
+    assert api_tokens.authenticate(secret) is None
+    revokes = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "token.revoke"))
+    assert len(list(revokes)) == 1
