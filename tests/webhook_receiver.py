@@ -32,6 +32,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False  # accept the request, never answer (until the test ends)
     endless: bool = False  # a status line, then a body of `ENDLESS` bytes
+    trickle: bool = False  # a status line, then one header byte every 0.1 s, for ever
 
 
 ENDLESS = 256 * 1024 * 1024
@@ -50,6 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
         if answer.hang:
             receiver.release.wait(30)
             return
+        if answer.trickle:
+            self._trickle()
+            return
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
@@ -59,6 +63,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
         self.wfile.write(answer.body)
+
+    def _trickle(self) -> None:
+        # Each byte arrives well within any read timeout; only a deadline stops this.
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        try:
+            while not self.server.receiver.release.wait(0.1):
+                self.wfile.write(b"a")
+                self.wfile.flush()
+        except OSError:
+            pass  # the client gave up
 
     def _endless(self) -> None:
         self.send_header("Content-Length", str(ENDLESS))

@@ -106,6 +106,9 @@ def post(
             preload_content=False,
         )
         response = connection.getresponse()
+        if deadline.expired.is_set():
+            # Cut off mid-headers, http.client takes what came as the whole answer.
+            raise SendFailed(f"no complete answer within {seconds:g} seconds")
         try:
             excerpt = response.read(EXCERPT, decode_content=False) or b""
         except (HTTPError, HTTPException, OSError):

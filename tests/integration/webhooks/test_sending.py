@@ -103,6 +103,17 @@ def test_a_hanging_receiver_is_retried_after_the_timeout(sending, receiver):
     assert 1.4 < waited < 4, waited
 
 
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline(sending, receiver):
+    """Can a receiver that sends one byte at a time (each within the read timeout) hold the
+    worker for longer than the timeout?"""
+    receiver.answer = Answer(trickle=True)
+    started = time.monotonic()
+    outcome = webhooks.deliver(_incident_delivery(receiver.url()))
+    waited = time.monotonic() - started
+    assert outcome.result == Result.RETRY and "1.5 seconds" in outcome.error
+    assert 1.4 < waited < 3, waited
+
+
 def test_an_endless_answer_is_not_read(sending, receiver):
     """Does a receiver answering with a 256 MiB body cost Herald only its first bytes?"""
     receiver.answer = Answer(endless=True)
