@@ -9,12 +9,13 @@ a redirect, a hang, or an endless body.
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-CERT_NAMES = ("127.0.0.1", "localhost", "hooks.example.test")
+CERT_NAMES = ("127.0.0.1", "::1", "localhost", "hooks.example.test")
 
 
 @dataclass
@@ -119,10 +120,14 @@ class _Server(ThreadingHTTPServer):
         pass  # clients that hang up early are part of the tests
 
 
-class Receiver:
-    """Listens on 127.0.0.1 (https, unless `tls` is None) until `close()`."""
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
-    def __init__(self, tls: ssl.SSLContext | None):
+
+class Receiver:
+    """Listens on 127.0.0.1 or ::1 (https, unless `tls` is None) until `close()`."""
+
+    def __init__(self, tls: ssl.SSLContext | None, bind: str = "127.0.0.1"):
         self.tls = tls
         self.answer = Answer()
         self.requests: list[Received] = []
@@ -130,7 +135,8 @@ class Receiver:
         self.body_bytes_sent = 0
         self.body_done = threading.Event()
         self.release = threading.Event()
-        self.server = _Server(("127.0.0.1", 0), _Handler)
+        self.bind = bind
+        self.server = (_Server6 if ":" in bind else _Server)((bind, 0), _Handler)
         self.server.receiver = self
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(
@@ -138,8 +144,9 @@ class Receiver:
         )
         self.thread.start()
 
-    def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
+    def url(self, path: str = "/hook", host: str | None = None) -> str:
         scheme = "https" if self.tls is not None else "http"
+        host = host or (f"[{self.bind}]" if ":" in self.bind else self.bind)
         return f"{scheme}://{host}:{self.port}{path}"
 
     def close(self) -> None:
