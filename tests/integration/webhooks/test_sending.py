@@ -87,9 +87,10 @@ def test_the_receivers_status_decides_the_outcome(sending, receiver, status, res
 
 def test_a_redirect_is_not_followed(sending, receiver):
     """Can a receiver bounce Herald onward to another address (a private one) by redirect?"""
-    receiver.answer = Answer(status=307, headers={"Location": "https://127.0.0.1:1/admin"})
+    receiver.answer = Answer(status=307, headers={"Location": "https://127.0.0.1:1/admin?k=s3"})
     outcome = webhooks.deliver(_incident_delivery(receiver.url()))
     assert outcome.result == Result.DEAD and "redirects are not followed" in outcome.error
+    assert "to 127.0.0.1" in outcome.error and "s3" not in outcome.error
     assert len(receiver.requests) == 1 and receiver.connections == 1
 
 
