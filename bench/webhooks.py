@@ -7,8 +7,8 @@ pointing at one local HTTPS receiver (tests/webhook_receiver.py, a trustme certi
 Herald sends each row as the delivery loop does (rows loaded, detached, `deliver(row)`:
 the SSRF check, the payload, the signature, a fresh TLS connection). The ceiling is raw
 urllib3 sending the same body over a fresh TLS connection per request — Herald never
-reuses a connection, since each subscriber is its own host — run before and after Herald
-(mean of the two). Also: what rendering the notification costs the first row, which the
+reuses a connection, since each subscriber is its own host — in rounds alternating with
+Herald's (medians of three). Also: what rendering the notification costs the first row, which the
 rest of a batch shares. Everything runs on 127.0.0.1 and every loop is bounded.
 """
 
