@@ -135,3 +135,42 @@ def test_a_retried_delivery_keeps_its_id(sending, receiver):
     assert webhooks.deliver(delivery).result == Result.SENT
     first, second = receiver.requests
     assert first.headers["Herald-Delivery"] == second.headers["Herald-Delivery"]
+
+
+def test_an_address_that_cannot_be_reached_falls_back_to_the_next_checked_one(
+    sending, receiver, monkeypatch
+):
+    """A name with two (checked) addresses, the first not answering (as an IPv6 address on
+    an IPv4-only network): does the POST reach the second, once, still by name?"""
+    real = socket.getaddrinfo
+
+    def two_addresses(host, port, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", port)),  # nobody there
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    outcome = webhooks.deliver(_confirm_delivery(receiver.url(host="hooks.example.test")))
+    assert outcome.result == Result.SENT, outcome
+    [request] = receiver.requests
+    assert request.sni == "hooks.example.test"
+
+
+def test_a_name_whose_every_address_is_unreachable_is_retried(sending, monkeypatch):
+    """Is a name none of whose addresses accepts a connection retried later, saying why?"""
+    real = socket.getaddrinfo
+
+    def nobody(host, port, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.3", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", nobody)
+    outcome = webhooks.deliver(_confirm_delivery("https://hooks.example.test:9/hook"))
+    assert outcome.result == Result.RETRY and "could not connect" in outcome.error
