@@ -2,10 +2,11 @@
 
 The request goes to an address `ssrf.resolve` checked — never to a fresh DNS
 answer; the next checked one if it accepts no connection — while TLS verifies
-the certificate for, and SNI and `Host:` name, the host in the URL. Nothing here follows a redirect, retries, or reads more of an
-answer than the first `EXCERPT` bytes, and a deadline cuts off a receiver that
-answers too slowly, however it trickles its bytes. urllib3 does the HTTP and TLS;
-this module only decides where it connects and how long it may take.
+the certificate for, and SNI and `Host:` name, the host in the URL. Nothing here
+follows a redirect, retries, or reads more of an answer than the first `EXCERPT`
+bytes, and a deadline cuts off a receiver that answers too slowly, however it
+trickles its bytes. urllib3 does the HTTP and TLS; this module only decides
+where it connects and how long it may take.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def timestamp(value: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class ComponentChange:
+class StatusChange:
     component: Component
     old_status: ComponentStatus | None
     new_status: ComponentStatus
@@ -61,7 +61,7 @@ class Event:
     settings: PageSettings
     indicator: status_service.PageStatus
     incident: Incident | None = None
-    change: ComponentChange | None = None
+    change: StatusChange | None = None
 
     @property
     def kind(self) -> NotificationKind:
@@ -92,7 +92,7 @@ def load(notification: Notification) -> Event:
             raise LookupError("the component this notification is about was deleted")
         details = notification.details or {}
         old, new = details.get("old_status"), details.get("new_status") or component.status
-        change = ComponentChange(
+        change = StatusChange(
             component, ComponentStatus(old) if old else None, ComponentStatus(new)
         )
     return Event(notification, settings, indicator, incident, change)
