@@ -208,6 +208,14 @@ def test_slack_gets_block_kit_within_its_limits(sending, receiver, story, notifi
         assert "/subscribe/confirm/" in footer and "Manage" not in footer
     else:
         assert "/subscribe/manage/" in footer
+    text = body["blocks"][1]["text"]["text"]
+    if notification == NotificationKind.INCIDENT_UPDATED:
+        # The update this message is about, though a newer one ("All good.") exists.
+        assert body["blocks"][0]["text"]["text"] == "API errors"
+        assert text.startswith("*Monitoring*") and "A fix is out." in text
+    if notification == NotificationKind.COMPONENT_UPDATED:
+        assert body["blocks"][0]["text"]["text"] == "Website: Partial Outage"
+        assert "Was Operational." in text
 
 
 @pytest.mark.parametrize("notification", sorted(NotificationKind))
