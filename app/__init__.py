@@ -45,6 +45,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from app import errors, security, templating
     from app.admin.views import bp as admin_bp
+    from app.api.v1.views import bp as api_v1_bp
     from app.api.views import bp as api_bp
     from app.cli import register_cli
     from app.public.subscribe.views import bp as subscribe_bp
@@ -55,6 +56,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(subscribe_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(api_bp, url_prefix="/api")
+    # Token auth, never cookies: no CSRF to check; its own per-token rate limit.
+    app.register_blueprint(api_v1_bp, url_prefix="/api/v1")
+    csrf.exempt(api_v1_bp)
     # Only logins are throttled; public reads must not pay the limiter's cost.
     limiter.exempt(public_bp)
     limiter.exempt(api_bp)

@@ -1,10 +1,11 @@
-"""Flask CLI: serve, create-admin, seed-demo, tick, worker."""
+"""Flask CLI: serve, create-admin, seed-demo, tick, worker, publish."""
 
 from __future__ import annotations
 
 import os
 import secrets
 import threading
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -15,11 +16,9 @@ from app.services.errors import ServiceError
 
 
 def register_cli(app: Flask) -> None:
-    from app.publish import publish_command
-
-    for command in (serve, create_admin, seed_demo_command, tick_command, worker_command):
+    commands = (serve, create_admin, seed_demo_command, tick_command, worker_command, publish)
+    for command in commands:
         app.cli.add_command(command)
-    app.cli.add_command(publish_command)
     _register_operator_commands(app)
 
 
@@ -70,6 +69,7 @@ def serve(host: str, port: int, demo: bool) -> None:
     from flask_migrate import upgrade
 
     from app.serving import EmbeddedServer
+    from app.site import derive_from_bind
 
     click.echo("Applying database migrations…")
     upgrade()
@@ -80,8 +80,14 @@ def serve(host: str, port: int, demo: bool) -> None:
         seed_demo(if_empty=True, echo=click.echo)
     db.session.remove()
     db.engine.dispose()  # the serving process opens its own connections
+    app = current_app._get_current_object()
+    derived = derive_from_bind(app, host, port)
     click.secho(f"Herald is running on http://{host}:{port}/  (admin: /admin)", fg="green")
-    EmbeddedServer(current_app._get_current_object(), f"{host}:{port}").run()
+    if derived:
+        click.echo(f"Public address: {derived} (set SITE_URL to the address visitors use)")
+    else:
+        click.echo(f"Public address: {app.config['SITE_URL']} (SITE_URL)")
+    EmbeddedServer(app, f"{host}:{port}").run()
 
 
 @click.command("create-admin")
@@ -127,3 +133,18 @@ def worker_command() -> None:
         run_forever(current_app._get_current_object(), threading.Event())
     except KeyboardInterrupt:
         click.echo("Worker stopped.")
+
+
+@click.command("publish")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def publish(directory: Path | None) -> None:
+    """Write the public side as static files into DIRECTORY (default: HERALD_PUBLISH_DIR)."""
+    from app.mirror.publish import publish as publish_mirror
+    from app.mirror.publish import report
+
+    directory = directory or current_app.config.get("PUBLISH_DIR")
+    if not directory:
+        _fail("Give a directory (flask publish DIR) or set HERALD_PUBLISH_DIR.")
+    result = publish_mirror(current_app._get_current_object(), Path(directory), progress=True)
+    report(result, click.echo)
+    click.echo("Serve it with bench/nginx-mirror.conf (see bench/README.md).")

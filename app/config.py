@@ -64,9 +64,8 @@ def load_config(overrides: dict | None = None) -> dict:
         # which is safer than any fixed fallback.
         secret = secrets.token_hex(32)
 
-    site_url = (overrides.get("SITE_URL") or env.get("SITE_URL") or "http://127.0.0.1:5000").rstrip(
-        "/"
-    )
+    configured_site_url = overrides.get("SITE_URL") or env.get("SITE_URL")
+    site_url = (configured_site_url or "http://127.0.0.1:5000").rstrip("/")
     https = site_url.startswith("https://")
     default_sqlite = home() / "instance" / "herald.db"
     database_url = normalise_database_url(env.get("DATABASE_URL") or f"sqlite:///{default_sqlite}")
@@ -74,6 +73,8 @@ def load_config(overrides: dict | None = None) -> dict:
     config = {
         "SECRET_KEY": secret,
         "SITE_URL": site_url,
+        # Unset: `flask serve` derives the address from its --host/--port (app/site.py).
+        "SITE_URL_CONFIGURED": bool(configured_site_url),
         "PREFERRED_URL_SCHEME": "https" if https else "http",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "REDIS_URL": env.get("REDIS_URL") or None,
@@ -94,6 +95,9 @@ def load_config(overrides: dict | None = None) -> dict:
         # Subscribe and resend requests, per client IP and per address asked for.
         "SUBSCRIBE_LIMIT_IP": env.get("HERALD_SUBSCRIBE_LIMIT_IP", "20 per hour"),
         "SUBSCRIBE_LIMIT_ADDRESS": env.get("HERALD_SUBSCRIBE_LIMIT_ADDRESS", "5 per hour"),
+        # Management API (/api/v1) requests per token.
+        "API_RATE_LIMIT": env.get("HERALD_API_RATE_LIMIT", "600 per minute"),
+        "API_MAX_BODY": int(env.get("HERALD_API_MAX_BODY", 256 * 1024)),
         # Mail is off without it: email subscriptions are not offered.
         "SMTP_URL": env.get("SMTP_URL") or None,
         "TICK_SECONDS": float(env.get("HERALD_TICK_SECONDS", 30)),

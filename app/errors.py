@@ -24,6 +24,10 @@ def _wants_json() -> bool:
 
 
 def _render(code: int, title: str, message: str):
+    if request.path.startswith("/api/v1/"):
+        # The management API's one error shape, for answers its own handlers never see
+        # (an unknown URL, a database outage).
+        return jsonify(error={"code": code, "message": message, "fields": {}}), code
     if _wants_json():
         return jsonify(error={"code": code, "message": message}), code
     return render_template("errors/error.html", code=code, title=title, message=message), code

@@ -10,6 +10,7 @@ from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from app.models import Role
+from app.site import site_url, used_address_differs
 
 bp = Blueprint("admin", __name__)
 
@@ -53,8 +54,12 @@ _SECTIONS = {
     "group": "components",
     "user": "users",
     "settings": "settings",
+    "embed": "embed",
     "account": "account",
     "audit": "audit",
+    "subscriber": "subscribers",
+    "deliver": "subscribers",
+    "token": "tokens",
 }
 
 
@@ -63,4 +68,8 @@ def navigation():
     """Which nav entry the current page belongs to (for aria-current)."""
     name = (request.endpoint or "").removeprefix("admin.")
     section = next((s for prefix, s in _SECTIONS.items() if name.startswith(prefix)), "dashboard")
-    return {"current_section": section}
+    return {
+        "current_section": section,
+        "used_address": used_address_differs(),
+        "site_url": site_url(),
+    }

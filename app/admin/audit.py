@@ -20,6 +20,7 @@ _TARGET_PAGES = {
     "component": ("admin.component_edit", "component_id"),
     "group": ("admin.group_edit", "group_id"),
     "user": ("admin.users", None),
+    "subscriber": ("admin.subscriber", "subscriber_id"),
 }
 
 

@@ -106,14 +106,21 @@ def strip(value):
 
 
 def text_field(
-    label: str, max_len: int, *, required: bool | str = True, area: bool = False, **kwargs
+    label: str,
+    max_len: int,
+    *,
+    required: bool | str = True,
+    area: bool = False,
+    also: tuple = (),
+    **kwargs,
 ):
     """A stripped text input (a textarea with `area`) of at most `max_len` characters.
 
     `required` may be the sentence to show when it is left empty; False makes it optional.
+    `also`: more checks (a service's, through `Checked`), run on what is filled in.
     """
     message = required if isinstance(required, str) else None
-    checks = [Required(message) if required else Optional(), AtMost(max_len)]
+    checks = [Required(message) if required else Optional(), AtMost(max_len), *also]
     return (TextAreaField if area else StringField)(label, checks, filters=[strip], **kwargs)
 
 

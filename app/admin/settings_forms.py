@@ -21,14 +21,12 @@ def _url_field(label: str, description: str) -> URLField:
 class SettingsForm(AdminForm):
     service_fields = {
         "page name": "name",
-        "public URL": "url",
         "logo URL": "logo_url",
         "accent colour": "accent_color",
         "support URL": "support_url",
     }
 
     name = text_field("Page name", MAX_NAME, required="Enter the page name.")
-    url = _url_field("Public URL", "Where visitors reach the status page, e.g. https://status…")
     logo_url = _url_field("Logo URL", "An image shown instead of the page name. Optional.")
     accent_color = ColorField(
         "Accent colour", [Required("Pick an accent colour."), Checked(validate.color)]

@@ -9,9 +9,13 @@ from app.admin import (  # noqa: F401
     bp,
     components,
     dashboard,
+    deliveries,
+    embed,
     incidents,
     maintenance,
     settings,
+    subscribers,
+    tokens,
     users,
 )
 

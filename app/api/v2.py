@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 
-from flask import Response, abort, current_app, request
+from flask import Response, abort, request
 
 from app.api import bp
 from app.api import statuspage as sp
@@ -28,6 +28,7 @@ from app.services.components import list_components, list_groups
 from app.services.incidents import get_incident
 from app.services.page import get_settings
 from app.services.status import current_page_status, page_status
+from app.site import site_url
 
 PREFIX = "/api/v2/"
 LATEST = 50
@@ -57,7 +58,7 @@ class _Context:
     def __init__(self):
         settings = get_settings()
         self.settings: PageSettings = settings
-        self.url = (settings.url or current_app.config["SITE_URL"]).rstrip("/")
+        self.url = site_url()
         self.page_id = settings.code
         self.groups = list_groups()
         self.components = list_components()

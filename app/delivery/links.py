@@ -1,27 +1,20 @@
 """Absolute links to Herald's own pages, made outside any request (in the worker).
 
-Built from `SITE_URL` through the app's URL map, by endpoint name, so a link in
-a message always matches the route that answers it. Each subscriber link
-carries a signed token (app/services/subscriber_tokens.py).
+Built from the public address (app/site.py) through the app's URL map, by
+endpoint name, so a link in a message always matches the route that answers it.
+Each subscriber link carries a signed token (app/services/subscriber_tokens.py).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import current_app
-
 from app.models import Subscriber
 from app.services import subscriber_tokens
 from app.services.subscriber_tokens import Purpose
+from app.site import absolute_url
 
 
 def url_for_site(endpoint: str, **values) -> str:
-    site = urlsplit(current_app.config["SITE_URL"])
-    adapter = current_app.url_map.bind(
-        site.netloc, script_name=site.path or "/", url_scheme=site.scheme
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    return absolute_url(endpoint, **values)
 
 
 def subscriber_link(purpose: Purpose, subscriber: Subscriber) -> str:

@@ -14,13 +14,12 @@ import time
 from flask import Flask
 
 from app.extensions import db
+from app.mirror import job as mirror_job
 from app.observability.jobs import observe_job
 from app.services import heartbeat
 from app.services.maintenance import tick
 
 log = logging.getLogger("herald.worker")
-# With HERALD_PUBLISH_DIR set, how often the loop checks whether the page version moved.
-PUBLISH_POLL_SECONDS = 2.0
 
 
 def run_once(app: Flask) -> None:
@@ -42,7 +41,7 @@ def beat() -> None:
 
 def run_forever(app: Flask, stop: threading.Event) -> None:
     interval = app.config["TICK_SECONDS"]
-    mirror = _mirror_watcher(app)
+    mirror_job.start(app, stop)  # HERALD_PUBLISH_DIR: its own thread, never delays the tick
     next_tick = 0.0
     while not stop.is_set():
         if time.monotonic() >= next_tick:
@@ -51,21 +50,7 @@ def run_forever(app: Flask, stop: threading.Event) -> None:
                 run_once(app)
             except Exception:  # keep the loop alive; the next tick retries
                 log.exception("tick failed; retrying in %ss", interval)
-        if mirror is not None:
-            try:
-                mirror.check()
-            except Exception:  # the watcher backs off; the old mirror stays in place
-                log.exception("publishing the static mirror failed")
-        stop.wait(min(interval, PUBLISH_POLL_SECONDS) if mirror is not None else interval)
-
-
-def _mirror_watcher(app: Flask):
-    """Re-publishes the static mirror after every change when HERALD_PUBLISH_DIR is set."""
-    if not app.config.get("PUBLISH_DIR"):
-        return None
-    from app.delivery.mirror import MirrorWatcher
-
-    return MirrorWatcher(app, app.config["PUBLISH_DIR"])
+        stop.wait(interval)
 
 
 def start_thread(app: Flask) -> threading.Event:

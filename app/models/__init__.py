@@ -1,5 +1,6 @@
 """The models, importable from one place (Alembic autogenerate needs them all loaded)."""
 
+from app.models.api import ApiToken, IdempotentRequest
 from app.models.audit import AuditEvent
 from app.models.component import Component, ComponentGroup, ComponentStatusPeriod
 from app.models.enums import ComponentStatus, Impact, IncidentKind, IncidentStatus, Role
@@ -10,6 +11,7 @@ from app.models.incident import (
     IncidentUpdate,
     UpdateRevision,
 )
+from app.models.mirror import MirrorChange
 from app.models.ops import WorkerHeartbeat
 from app.models.page import PageSettings
 from app.models.subscriber import (
@@ -27,6 +29,7 @@ from app.models.user import User
 
 __all__ = [
     "AffectedComponent",
+    "ApiToken",
     "AuditEvent",
     "Component",
     "ComponentChange",
@@ -35,11 +38,13 @@ __all__ = [
     "ComponentStatusPeriod",
     "Delivery",
     "DeliveryState",
+    "IdempotentRequest",
     "Impact",
     "Incident",
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "MirrorChange",
     "Notification",
     "NotificationKind",
     "PageSettings",

@@ -13,19 +13,20 @@ from app.cache import FreeText, one_of, public_cached
 from app.models import ComponentStatus, Impact
 from app.public import bp
 from app.services.components import get_component_by_code
+from app.services.embed import DEFAULT_THEME, MAX_LABEL, THEMES
 from app.services.status import active_incidents, active_maintenance, current_page_status
+from app.site import site_url
 from app.text import for_output
 
 # Only this card may be framed by any site; every other page keeps 'self'.
 FRAME_CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data: https:; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors *"
 )
 SCRIPT_CSP = "default-src 'none'; frame-ancestors 'none'"
-MAX_LABEL = 40
-THEMES = ("light", "dark")
 badge_label = FreeText("label", MAX_LABEL)
-frame_theme = one_of(*THEMES)
+# The default theme is no argument at all: `?theme=light` and no theme share one render.
+frame_theme = one_of(*(theme for theme in THEMES if theme != DEFAULT_THEME))
 
 LABEL_COLOUR = "#555555"
 # The light status colours of static/css/status-colours.css, the pages' one definition (a
@@ -77,12 +78,24 @@ def with_headers(headers: dict[str, str]):
     return decorator
 
 
+def _script(name: str) -> Response:
+    source = Path(current_app.static_folder, "embed", name).read_text(encoding="utf-8")
+    return Response(source, mimetype="application/javascript")
+
+
 @bp.route("/embed/script.js")
 @with_headers({"Access-Control-Allow-Origin": "*", "Content-Security-Policy": SCRIPT_CSP})
 @public_cached(max_age=3600)
 def embed_script():
-    source = Path(current_app.static_folder, "embed", "widget.js").read_text(encoding="utf-8")
-    return Response(source, mimetype="application/javascript")
+    return _script("widget.js")
+
+
+@bp.route("/embed/resize.js")
+@with_headers({"Access-Control-Allow-Origin": "*", "Content-Security-Policy": SCRIPT_CSP})
+@public_cached(max_age=3600)
+def embed_resize_script():
+    """Pasted beside the iframe: lets the card set its own height (static/embed/resize.js)."""
+    return _script("resize.js")
 
 
 @bp.route("/embed/frame")
@@ -94,8 +107,8 @@ def embed_frame(theme: str | None):
         "embed/frame.html",
         status=current_page_status(),
         incidents=incidents,
-        theme=theme,
-        site_url=current_app.config["SITE_URL"],
+        theme=theme or DEFAULT_THEME,
+        site_url=site_url(),
     )
 
 

@@ -9,10 +9,9 @@ an older version, or raw SQL) must not make a feed or the calendar fail.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from feedgen.feed import FeedGenerator
-from flask import Response, current_app, request
+from flask import Response, request
 from icalendar import Calendar, Event
 from markupsafe import Markup, escape
 
@@ -22,6 +21,7 @@ from app.models import Incident, utcnow
 from app.public import bp
 from app.services.components import get_component_by_code
 from app.services.feeds import calendar_maintenance, recent_events
+from app.site import absolute_url, site_host, site_url
 from app.templating import page_settings, status_label
 from app.text import for_output
 
@@ -30,21 +30,13 @@ ATOM = "application/atom+xml"
 RSS = "application/rss+xml"
 
 
-def site_url() -> str:
-    return current_app.config["SITE_URL"]
-
-
-def site_host() -> str:
-    return urlsplit(site_url()).hostname or "localhost"
-
-
 def tag_uri(name: str) -> str:
     """A permanent id (RFC 4151) under the site's host name."""
     return f"tag:{site_host()},{TAG_YEAR}:{name}"
 
 
 def incident_url(incident: Incident) -> str:
-    return f"{site_url()}/incidents/{incident.id}"
+    return absolute_url("public.incident", incident_id=incident.id)
 
 
 def _stamp(value: datetime) -> str:
@@ -184,9 +176,14 @@ def maintenance_event(maintenance: Incident) -> Event:
     event.add("created", maintenance.created_at)
     event.add("last-modified", maintenance.updated_at)
     event.add("sequence", calendar_sequence(maintenance))
-    starts = maintenance.scheduled_for or maintenance.started_at
+    if maintenance.status.is_closed and maintenance.resolved_at:
+        # Completed: the window it really ran in (an early completion ends it early).
+        starts, ends = maintenance.started_at, maintenance.resolved_at
+    else:
+        starts = maintenance.scheduled_for or maintenance.started_at
+        ends = maintenance.scheduled_until or starts
     event.add("dtstart", starts)
-    event.add("dtend", maintenance.scheduled_until or maintenance.resolved_at or starts)
+    event.add("dtend", ends)
     event.add("summary", for_output(maintenance.name, one_line=True))
     event.add("description", for_output(calendar_description(maintenance)))
     event.add("url", incident_url(maintenance))

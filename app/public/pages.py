@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 
 from flask import abort, redirect, render_template, url_for
@@ -14,7 +15,7 @@ from app.public import bp
 from app.services import incidents as incident_service
 from app.services import status as status_service
 from app.services import uptime as uptime_service
-from app.services import uptime_calendar
+from app.services import uptime_calendar, uptime_periods
 from app.services.components import list_components, list_groups
 from app.services.errors import NotFound
 from app.templating import page_zone
@@ -24,6 +25,9 @@ HISTORY_PER_PAGE = 20
 CALENDAR_MONTHS = 3
 # Far beyond any real history, small enough that the database offset never overflows.
 _MAX_PAGE = 1_000_000
+# A history day is one of a bounded set: from 1970 to today (later days are a 404).
+_FIRST_DAY = date(1970, 1, 1)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -47,6 +51,11 @@ class Section:
 
 def _is_visible(component: Component) -> bool:
     return not (component.only_show_if_degraded and component.status == ComponentStatus.OPERATIONAL)
+
+
+def counts_maintenance() -> bool:
+    """Whether the page counts scheduled maintenance as downtime (a page setting)."""
+    return False
 
 
 def component_sections(components: list[Component], groups: list[ComponentGroup]) -> list[Section]:
@@ -93,8 +102,11 @@ def index():
         in_progress=in_progress,
         upcoming=status_service.upcoming_maintenance(),
         sections=sections,
-        uptimes=uptime_service.daily_uptime(shown, now=now, tz=tz),
+        uptimes=uptime_service.daily_uptime(
+            shown, now=now, tz=tz, count_maintenance=counts_maintenance()
+        ),
         uptime_days=uptime_service.DAYS,
+        narrow_days=uptime_service.NARROW_DAYS,
         recent_days=recent,
     )
 
@@ -118,6 +130,21 @@ def page_number(raw: str | None) -> int:
     return _MAX_PAGE if len(digits) > 7 else min(int(digits), _MAX_PAGE)
 
 
+def history_day(raw: str | None) -> str | None:
+    """`?day=`: a date written YYYY-MM-DD from 1970 on, kept in that one spelling; absent or
+    blank is None (the whole history); anything else is BadArgument (a 400)."""
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip()
+    try:
+        day = date.fromisoformat(value) if _ISO_DAY.fullmatch(value) else None
+    except ValueError:
+        day = None
+    if day is None or day < _FIRST_DAY:
+        raise BadArgument("The day must be a date from 1970 on, written YYYY-MM-DD (2024-05-10).")
+    return day.isoformat()
+
+
 def _by_month(items: list[Incident], tz) -> list[tuple[str, list[Incident]]]:
     def month(item: Incident) -> str:
         local = item.started_at.astimezone(tz)
@@ -127,8 +154,10 @@ def _by_month(items: list[Incident], tz) -> list[tuple[str, list[Incident]]]:
 
 
 @bp.route("/history")
-@public_cached(args={"page": page_number})
-def history(page: int):
+@public_cached(args={"page": page_number, "day": history_day})
+def history(page: int, day: str | None):
+    if day is not None:
+        return _history_day(date.fromisoformat(day), page)
     found = status_service.history(page, per_page=HISTORY_PER_PAGE)
     if page > found.pages:
         # One URL per page that exists: numbers past the end are sent to the last page,
@@ -139,20 +168,51 @@ def history(page: int):
     )
 
 
+def _history_day(day: date, page: int):
+    """One local day: every incident and maintenance under way at some time that day."""
+    if page != 1:  # one page per day: ?page= adds nothing but another copy
+        return redirect(url_for("public.history", day=day.isoformat()))
+    tz = page_zone()
+    if day > utcnow().astimezone(tz).date():
+        abort(404, description="That day has not come yet, so it has no history.")
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return render_template(
+        "public/history_day.html",
+        day_label=uptime_service.format_day(day),
+        items=status_service.on_day(start, end),
+        zone_name=str(tz),
+    )
+
+
 @bp.route("/uptime")
-@public_cached
-def uptime():
+@public_cached(args={"page": page_number})
+def uptime(page: int):
     now, tz = utcnow(), page_zone()
     today = now.astimezone(tz).date()
-    first = uptime_calendar.months_back_start(today, CALENDAR_MONTHS)
     components = [
         c
         for s in component_sections(list_components(), list_groups())
         for c in s.components
         if c.showcase
     ]
-    days = (today - first).days + 1
-    by_id = uptime_service.daily_uptime([c.id for c in components], now=now, tz=tz, days=days)
+    ids = [c.id for c in components]
+    earliest = uptime_periods.first_recorded(ids)
+    pages = uptime_calendar.last_page(
+        today, earliest.astimezone(tz).date() if earliest else None, CALENDAR_MONTHS
+    )
+    if page > pages:
+        # Pages before the first recorded status would only say "no data": one URL for that.
+        return redirect(url_for("public.uptime", page=pages if pages > 1 else None))
+    first, last = uptime_calendar.page_window(today, page, CALENDAR_MONTHS)
+    by_id = uptime_service.daily_uptime(
+        ids,
+        now=now,
+        tz=tz,
+        days=(last - first).days + 1,
+        until=last,
+        count_maintenance=counts_maintenance(),
+    )
     calendars = [
         (c, by_id[c.id], uptime_calendar.calendar_months(by_id[c.id], CALENDAR_MONTHS))
         for c in components
@@ -163,4 +223,9 @@ def uptime():
         calendars=calendars,
         weekdays=[(f"{d:%a}", f"{d:%A}") for d in weekdays],
         since=uptime_service.format_day(first),
+        until=uptime_service.format_day(last),
+        # `page` in a template is the page settings (base.html): these say "screen".
+        screen=page,
+        screens=pages,
+        count_maintenance=counts_maintenance(),
     )

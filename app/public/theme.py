@@ -16,6 +16,7 @@ def theme_css():
         # Stand-in colours while the database is away: not to be kept under this version.
         response.headers["Cache-Control"] = "no-cache"
     else:
-        # The URL carries ?v=<page version>, so it can be cached for long.
+        # The URL carries ?v=<accent colour>, all this depends on, so it can be cached for
+        # long; and pages (the static mirror's too) do not change with every page version.
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Component, ComponentGroup, Incident, User
+from app.models import AuditEvent, Component, ComponentGroup, Incident, Subscriber, User
 
 # The first word of every action the services record, as the log's filter offers them.
 ACTION_GROUPS = {
@@ -18,6 +18,8 @@ ACTION_GROUPS = {
     "group": "Component groups",
     "user": "Users and logins",
     "settings": "Page settings",
+    "subscriber": "Subscribers",
+    "delivery": "Deliveries to subscribers",
 }
 
 
@@ -28,7 +30,7 @@ class AuditPage:
     pages: int
     total: int
     # (target_type, target_id) of the targets on this page that still exist, with what
-    # they are now: "incident", "maintenance", "component", "group" or "user".
+    # they are now: "incident", "maintenance", "component", "group", "user" or "subscriber".
     live_targets: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -86,7 +88,12 @@ def _live_targets(items: list[AuditEvent]) -> dict[tuple[str, str], str]:
         )
         for incident_id, kind in rows:
             live["incident", str(incident_id)] = str(kind)
-    for target_type, model in (("component", Component), ("group", ComponentGroup), ("user", User)):
+    for target_type, model in (
+        ("component", Component),
+        ("group", ComponentGroup),
+        ("user", User),
+        ("subscriber", Subscriber),
+    ):
         ids = _ids(items, target_type)
         if ids:
             for found in db.session.scalars(select(model.id).where(model.id.in_(ids))):

@@ -353,3 +353,32 @@ def delete_group(group: ComponentGroup, *, actor=None) -> None:
     audit.record(actor, "group.delete", "group", group.id, name=group.name)
     db.session.delete(group)
     bump_version()
+
+
+@transactional
+def change_component(component: Component, *, status: str | None = None, actor=None, **fields):
+    """Change some of a component's fields and, or, its status, all or nothing (the API's
+    PATCH): fields not given keep their values. `fields` are update_component's."""
+    if fields:
+        # Read, not locked: update_component takes the group's lock before the component's,
+        # the order delete_group uses, and re-checks everything under those locks.
+        db.session.refresh(component)
+        current = {
+            "name": component.name,
+            "description": component.description,
+            "group_id": component.group_id,
+            "showcase": component.showcase,
+            "only_show_if_degraded": component.only_show_if_degraded,
+        }
+        component = update_component(component, actor=actor, **(current | fields))
+    if status is not None:
+        component = set_status(component, status, actor=actor)
+    return component
+
+
+@transactional
+def change_group(group: ComponentGroup, *, actor=None, **fields) -> ComponentGroup:
+    """Change some of a group's fields (the API's PATCH); fields not given keep their values."""
+    db.session.refresh(group)
+    current = {"name": group.name, "description": group.description}
+    return update_group(group, actor=actor, **(current | fields))

@@ -144,6 +144,7 @@ def add_update(
     actor,
     at: datetime,
     apply_changes: bool = True,
+    deliver_notifications: bool = True,
 ) -> IncidentUpdate:
     """Append an update and its component changes; no commit (services share it)."""
     update = IncidentUpdate(
@@ -153,6 +154,7 @@ def add_update(
         updated_at=at,
         display_at=at,
         author_id=getattr(actor, "id", None),
+        deliver_notifications=deliver_notifications,
     )
     incident.updates.insert(0, update)
     for component, new_status in changes.items():
@@ -187,15 +189,23 @@ def open_incident(
     message: str,
     components: Mapping[int, str] | None = None,
     status: str = IncidentStatus.INVESTIGATING,
+    affected_ids: Iterable[int] = (),
+    deliver_notifications: bool = True,
     actor=None,
     now: datetime | None = None,
 ) -> Incident:
-    """Open an incident, set its components' statuses and post its first update."""
+    """Open an incident, set its components' statuses and post its first update.
+
+    `affected_ids` names components the incident concerns whose status it leaves as is.
+    """
     name = validate.text(name, "title", max_len=MAX_TITLE)
     impact = parse_impact(impact)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     status = parse_incident_status(status)
-    changes, _ = _components(components or {})
+    affected_ids = [int(i) for i in affected_ids]
+    changes, parts = _components(components or {}, also=affected_ids)
+    if any(i not in parts for i in affected_ids):
+        raise NotFound("No such component.")
     now = now or utcnow()
     incident = Incident(
         kind=IncidentKind.INCIDENT,
@@ -208,8 +218,16 @@ def open_incident(
     )
     db.session.add(incident)
     db.session.flush()
-    _affect(incident, changes)
-    add_update(incident, status, message, changes, actor=actor, at=now)
+    _affect(incident, [*changes, *(parts[i] for i in affected_ids)])
+    add_update(
+        incident,
+        status,
+        message,
+        changes,
+        actor=actor,
+        at=now,
+        deliver_notifications=deliver_notifications,
+    )
     bump_version()
     audit.record(actor, "incident.open", "incident", incident.id, name=name, impact=impact)
     return incident
@@ -240,6 +258,7 @@ def post_update(
     restore_components: bool = False,
     reopen: bool = False,
     impact: str | None = None,
+    deliver_notifications: bool = True,
     actor=None,
     now: datetime | None = None,
 ) -> IncidentUpdate:
@@ -259,7 +278,15 @@ def post_update(
     if impact is not None:
         incident.impact = parse_impact(impact)
     _affect(incident, changes)
-    update = add_update(incident, status, message, changes, actor=actor, at=now)
+    update = add_update(
+        incident,
+        status,
+        message,
+        changes,
+        actor=actor,
+        at=now,
+        deliver_notifications=deliver_notifications,
+    )
     bump_version()
     changed = {"impact": incident.impact} if impact is not None else {}
     audit.record(actor, "incident.update", "incident", incident.id, status=status, **changed)

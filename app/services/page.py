@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from app.cache import mark_version_bumped
 from app.extensions import db
+from app.mirror import changes as mirror_changes
 from app.models import PageSettings, utcnow
 from app.services import audit, validate
 from app.services.errors import Invalid, NotFound
@@ -39,6 +40,8 @@ def current_version() -> int:
 
 def bump_version() -> None:
     """Mark every public output stale, in the caller's transaction."""
+    # The static mirror learns what this change touched from rows written beside it.
+    mirror_changes.before_bump(db.session)
     result = db.session.execute(
         update(PageSettings)
         .where(PageSettings.id == SETTINGS_ID)
@@ -88,7 +91,6 @@ def parse_time_zone(value: str | None) -> str:
 def update_settings(
     *,
     name: str,
-    url: str | None,
     logo_url: str | None,
     accent_color: str,
     support_url: str | None,
@@ -98,7 +100,6 @@ def update_settings(
     """Validate and save the page settings."""
     values = {
         "name": validate.text(name, "page name", max_len=MAX_NAME),
-        "url": validate.http_url(url, "public URL"),
         "logo_url": validate.http_url(logo_url, "logo URL"),
         "accent_color": validate.color(accent_color),
         "support_url": validate.http_url(support_url, "support URL"),

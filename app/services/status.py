@@ -129,7 +129,7 @@ class HistoryPage:
 def history(page: int, per_page: int = 20) -> HistoryPage:
     """Closed incidents and maintenance, newest first. `page` must be ≥ 1 (checked by views)."""
     total = db.session.scalar(select(func.count(Incident.id)).where(_closed())) or 0
-    pages = max(1, -(-total // per_page))
+    pages = page_count(total, per_page)
     items = list(
         db.session.scalars(
             select(Incident)
@@ -141,6 +141,45 @@ def history(page: int, per_page: int = 20) -> HistoryPage:
         )
     )
     return HistoryPage(items=items, page=page, pages=pages, total=total)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many history pages `total` closed items fill (one, even when empty)."""
+    return max(1, -(-total // per_page))
+
+
+def history_ids() -> list[int]:
+    """The ids of every closed incident and maintenance, in history order: page N
+    lists the Nth `per_page` of them (the static mirror compares pages by these)."""
+    return list(
+        db.session.scalars(
+            select(Incident.id)
+            .where(_closed())
+            .order_by(Incident.started_at.desc(), Incident.id.desc())
+        )
+    )
+
+
+# More than any real day holds; a day page is one page, never paginated.
+DAY_LIMIT = 200
+
+
+def on_day(start: datetime, end: datetime) -> list[Incident]:
+    """Incidents and maintenance that were open at some time in [start, end), oldest first:
+    what one day of the uptime bars links to. Maintenance still to come is left out."""
+    return list(
+        db.session.scalars(
+            select(Incident)
+            .where(
+                Incident.status != IncidentStatus.SCHEDULED,
+                Incident.started_at < end,
+                (Incident.resolved_at.is_(None)) | (Incident.resolved_at >= start),
+            )
+            .order_by(Incident.started_at, Incident.id)
+            .limit(DAY_LIMIT)
+            .options(*_EAGER)
+        )
+    )
 
 
 def incidents_since(since: datetime) -> list[Incident]:

@@ -1,4 +1,7 @@
-"""What the admin pages do with subscribers: find, export, remove, inspect, retry dead letters."""
+"""What the admin pages do with subscribers: find, export, remove, inspect, reinstate.
+
+Failed deliveries and their retry are in app/services/dead_letters.py.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +19,13 @@ from app.models import (
     Component,
     ComponentGroup,
     Delivery,
-    DeliveryState,
     Subscriber,
     SubscriberKind,
     SubscriberState,
 )
 from app.services import audit, subscriber_address, validate
 from app.services.errors import Invalid, NotFound
-from app.services.tx import transactional
+from app.services.tx import locked, transactional
 
 PER_PAGE = 50
 EXPORT_BATCH = 500
@@ -69,7 +71,7 @@ class ConsentRecord:
     unsubscribed_at: datetime | None
 
 
-def _paged(query: Select, count: Select, page: int, per_page: int) -> Page:
+def paged(query: Select, count: Select, page: int, per_page: int) -> Page:
     if page < 1:
         raise Invalid("The page number must be 1 or more.", "page")
     total = db.session.scalar(count) or 0
@@ -102,7 +104,7 @@ def search(
 ) -> Page:
     """Subscribers whose address contains `query`, of that kind and state; newest first."""
     conditions = _filters(query, kind, state)
-    return _paged(
+    return paged(
         select(Subscriber).where(*conditions).order_by(Subscriber.id.desc()),
         select(func.count(Subscriber.id)).where(*conditions),
         page,
@@ -133,6 +135,23 @@ def export_csv(query: str | None = None, kind=None, state=None) -> Iterator[str]
     codes = dict(db.session.execute(select(Component.id, Component.code)).all())
     groups = dict(db.session.execute(select(ComponentGroup.id, ComponentGroup.code)).all())
     return _export_lines(conditions, codes, groups)
+
+
+@transactional
+def record_export(query: str | None = None, kind=None, state=None, *, actor=None) -> None:
+    """Note in the audit log who took the list out of Herald, and which part of it.
+
+    The search text is not written down: it may be part of somebody's address.
+    """
+    audit.record(
+        actor,
+        "subscriber.export",
+        "subscriber",
+        None,
+        kind=kind or "all",
+        state=state or "all",
+        searched=bool(query),
+    )
 
 
 def _export_lines(conditions, codes: dict, groups: dict) -> Iterator[str]:
@@ -196,9 +215,23 @@ def _export_row(s: Subscriber, codes: dict, groups: dict) -> list:
 
 @transactional
 def remove(subscriber: Subscriber, *, actor=None) -> None:
-    """Delete a subscriber with its choices and delivery history (erasure on request)."""
+    """Delete a subscriber with its choices and delivery history (erasure on request).
+
+    The audit entry keeps no address, only the kind and how many deliveries
+    went with it, so the log itself holds no personal data to erase.
+    """
+    subscriber = locked(Subscriber, subscriber, missing="No such subscriber.")
+    erased = db.session.scalar(
+        select(func.count(Delivery.id)).where(Delivery.subscriber_id == subscriber.id)
+    )
     audit.record(
-        actor, "subscriber.remove", "subscriber", subscriber.id, kind=subscriber.kind.value
+        actor,
+        "subscriber.remove",
+        "subscriber",
+        subscriber.id,
+        kind=subscriber.kind.value,
+        source=subscriber.source,
+        deliveries=erased or 0,
     )
     db.session.delete(subscriber)
 
@@ -217,7 +250,8 @@ def consent_record(subscriber: Subscriber) -> ConsentRecord:
     )
 
 
-def _deliveries(*conditions) -> Select:
+def deliveries_query(*conditions) -> Select:
+    """Deliveries matching `conditions`, newest first, with their notification and subscriber."""
     return (
         select(Delivery)
         .where(*conditions)
@@ -229,47 +263,18 @@ def _deliveries(*conditions) -> Select:
 def delivery_history(subscriber: Subscriber, *, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """What was sent (or tried) to one subscriber, newest first."""
     condition = Delivery.subscriber_id == subscriber.id
-    return _paged(
-        _deliveries(condition), select(func.count(Delivery.id)).where(condition), page, per_page
+    return paged(
+        deliveries_query(condition),
+        select(func.count(Delivery.id)).where(condition),
+        page,
+        per_page,
     )
-
-
-def dead_letters(*, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """Deliveries that ran out of retries or were refused for good, newest first."""
-    condition = Delivery.state == DeliveryState.DEAD
-    return _paged(
-        _deliveries(condition), select(func.count(Delivery.id)).where(condition), page, per_page
-    )
-
-
-@transactional
-def retry(delivery_id: int, *, now: datetime, actor=None) -> Delivery:
-    """Put a dead delivery back in the queue, due now, with a fresh set of attempts."""
-    delivery = db.session.get(Delivery, delivery_id)
-    if delivery is None:
-        raise NotFound("No such delivery.")
-    if delivery.state != DeliveryState.DEAD:
-        raise Invalid("Only failed deliveries can be retried.", "delivery")
-    state = delivery.subscriber.state
-    if state == SubscriberState.UNSUBSCRIBED:
-        raise Invalid("This subscriber has unsubscribed; nothing will be sent.", "delivery")
-    if state == SubscriberState.QUARANTINED:
-        raise Invalid(
-            "This subscriber is quarantined after repeated failures; reinstate it first.",
-            "delivery",
-        )
-    delivery.state = DeliveryState.PENDING
-    delivery.attempts = 0
-    delivery.next_attempt_at = now
-    delivery.lease_until = None
-    delivery.claimed_by = None
-    audit.record(actor, "delivery.retry", "delivery", delivery.id)
-    return delivery
 
 
 @transactional
 def reinstate(subscriber: Subscriber, *, now: datetime, actor=None) -> None:
     """Lift a quarantine (the address works again): confirmed, bounce count cleared."""
+    subscriber = locked(Subscriber, subscriber, missing="No such subscriber.")
     if subscriber.state != SubscriberState.QUARANTINED:
         raise Invalid("Only a quarantined subscriber can be reinstated.", "state")
     subscriber.state = (

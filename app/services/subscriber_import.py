@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from flask import current_app
 from sqlalchemy import select, tuple_
 
 from app.extensions import db
@@ -33,7 +34,12 @@ from app.services.subscriptions import MAIL_OFF, mail_enabled, new_nonce, queue_
 from app.services.tx import transactional
 
 MAX_ROWS = 100_000
+MAX_BYTES = 5 * 1024 * 1024  # 100,000 lines of a typical export fit in half of it
 SHOWN_PROBLEMS = 20
+WEBHOOK_NEEDS_CONFIRMATION = (
+    "a webhook is confirmed by whoever runs it, who then receives its signing secret: "
+    "import webhooks with “send a confirmation”"
+)
 _OPTED_OUT = {SubscriberState.UNSUBSCRIBED.value, SubscriberState.QUARANTINED.value}
 
 
@@ -83,6 +89,10 @@ def parse_mode(value) -> ImportMode:
 
 
 def _decode(data: bytes | str) -> str:
+    if len(data) > MAX_BYTES:
+        raise Invalid(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MiB; split it.", "file"
+        )
     if isinstance(data, str):
         return data
     try:
@@ -115,7 +125,7 @@ class _Names:
         return [index[n.lower()] for n in names]
 
 
-def _parse(text: str) -> tuple[list[_Row], list[str], int]:
+def _parse(text: str, mode: ImportMode) -> tuple[list[_Row], list[str], int]:
     """(rows, problems, opted-out lines skipped) from the CSV text."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -144,15 +154,22 @@ def _parse(text: str) -> tuple[list[_Row], list[str], int]:
             opted_out += 1
             continue
         try:
-            rows.append(_row(line, cells, column, names))
+            rows.append(_row(line, cells, column, names, mode))
         except Invalid as exc:
             problems.append(f"line {line}: {exc.message}")
     return rows, problems, opted_out
 
 
-def _row(line: int, cells: dict, column: str, names: _Names) -> _Row:
+def _row(line: int, cells: dict, column: str, names: _Names, mode: ImportMode) -> _Row:
     kind = subscriber_address.parse_kind((cells.get("kind") or "email").strip().lower())
-    row = _Row(line, kind, subscriber_address.address(kind, cells.get(column)))
+    if kind == SubscriberKind.WEBHOOK and mode == ImportMode.CONFIRMED:
+        # Only the confirmation shows a webhook's signing secret, to whoever runs it: a
+        # webhook imported as confirmed would be signed with a secret nobody ever saw.
+        raise Invalid(WEBHOOK_NEEDS_CONFIRMATION, "file")
+    loopback = bool(current_app.config.get("WEBHOOK_ALLOW_LOOPBACK"))
+    row = _Row(
+        line, kind, subscriber_address.address(kind, cells.get(column), allow_loopback=loopback)
+    )
     components = (cells.get("components") or "").strip()
     groups = (cells.get("groups") or "").strip()
     if components.lower() != "all" and (components or groups):
@@ -181,7 +198,7 @@ def import_csv(data: bytes | str, mode, *, now: datetime, actor=None) -> ImportR
     """Add every new address in the CSV (column `email`, optional `kind`, `components`,
     `groups`: codes or names separated by ;) as source "import"; all or nothing."""
     mode = parse_mode(mode)
-    rows, problems, opted_out = _parse(_decode(data))
+    rows, problems, opted_out = _parse(_decode(data), mode)
     if problems:
         raise ImportRejected(problems)
     emails = any(r.kind == SubscriberKind.EMAIL for r in rows)

@@ -1,9 +1,15 @@
 """Uptime per component per day, computed from the recorded status periods.
 
 Downtime follows Statuspage's rule: every minute of major outage counts in
-full, every minute of partial outage counts for 0.3; degraded performance and
-maintenance count as up. Days are the page's local days; days before a
-component's first status period have no data.
+full, every minute of partial outage counts for 0.3; degraded performance
+counts as up, and so does scheduled maintenance unless the page counts it as
+downtime (a page setting). Days are the page's local days.
+
+A day counts from the day a component's history begins: days before it have
+no data (grey, left out of the percentage), and every day with data counts
+whole, today and the first day included. So a component added this morning
+with a minute of outage reads 99.9 %, not the share of the few minutes since
+it was added; and the percentage is the downtime over exactly the days drawn.
 
 The status page draws 90 days for every component, so this runs over a few
 thousand periods per render: times are fetched as seconds since 1970 (plain
@@ -14,31 +20,36 @@ templates only print strings.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy import and_, func, null, or_, select, union_all
-from sqlalchemy.orm import aliased
-
-from app.extensions import db
-from app.models import Component, ComponentStatus, ComponentStatusPeriod, Incident
-from app.models.types import epoch_seconds
+from app.models import ComponentStatus
+from app.services.uptime_periods import IncidentRef, minutes_by_day
 from app.services.uptime_words import describe_downtime, format_day, format_percentage, overview
 
+__all__ = [
+    "DAYS",
+    "NARROW_DAYS",
+    "ComponentUptime",
+    "DayUptime",
+    "IncidentRef",
+    "daily_uptime",
+    "format_day",
+]
+
 DAYS = 90
+# Phones draw the last 30 of the 90 days: their label and percentage cover those.
+NARROW_DAYS = 30
 DOWNTIME_WEIGHTS = {ComponentStatus.MAJOR_OUTAGE: 1.0, ComponentStatus.PARTIAL_OUTAGE: 0.3}
+MAINTENANCE_WEIGHT = 1.0
 # A day's bar level by its downtime: up to each bound (minutes), that level.
 LEVELS = ((0.0, "up"), (30.0, "minor"), (240.0, "partial"))
+# An outage happening now colours today at least this, however few minutes it has run.
+ONGOING_LEVEL = {ComponentStatus.MAJOR_OUTAGE: "major", ComponentStatus.PARTIAL_OUTAGE: "partial"}
+_LEVEL_ORDER = ("nodata", "up", "minor", "partial", "major")
 # Float seconds carry noise far below a millisecond: 30 minutes stays "minor".
 _ROUNDING = 1e-9
-
-
-@dataclass(frozen=True)
-class IncidentRef:
-    id: int
-    name: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +59,14 @@ class DayUptime:
 
     day: date
     label: str  # "May 10, 2024"
-    observed_minutes: float  # how long the component existed that day (up to now)
+    observed_minutes: float  # the whole day's length when the component had data that day
     downtime_minutes: float
-    incidents: tuple[IncidentRef, ...]  # those behind the downtime, in order of start
+    incidents: tuple[IncidentRef, ...]  # incidents and maintenance that touched it, by start
     level: str  # nodata, up, minor, partial or major: the bar's colour class
     summary: str  # the day's downtime in words, without the date
-    description: str  # date, downtime and the incidents, for tooltips and screen readers
+    description: str  # date, downtime and the incidents, for the bar's link and tooltip
+    ongoing: bool = False  # an outage is happening now (today only)
+    headline: str = ""  # the downtime in words without the incidents, atop the day's popover
 
     @property
     def has_data(self) -> bool:
@@ -61,10 +74,23 @@ class DayUptime:
 
     @property
     def uptime(self) -> float | None:
-        """The fraction of the observed day the component was up; None without data."""
+        """The fraction of the day the component was up; None without data."""
         if not self.has_data:
             return None
         return max(0.0, 1.0 - self.downtime_minutes / self.observed_minutes)
+
+    @property
+    def has_details(self) -> bool:
+        """Whether the day has anything to tell beyond its colour: downtime or maintenance."""
+        return self.downtime_minutes > 0 or bool(self.incidents) or self.ongoing
+
+    @property
+    def has_maintenance(self) -> bool:
+        return any(ref.maintenance for ref in self.incidents)
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
 
 
 def day_uptime(
@@ -73,25 +99,39 @@ def day_uptime(
     downtime_minutes: float = 0.0,
     incidents: Iterable[IncidentRef] = (),
     label: str | None = None,
+    ongoing: ComponentStatus | None = None,
 ) -> DayUptime:
     """A day with its level and words worked out from the minutes."""
     label = label or format_day(day)
     incidents = tuple(incidents)
     if observed_minutes <= 0:
-        return DayUptime(day, label, 0.0, 0.0, (), "nodata", "No data", f"{label}: No data")
+        return DayUptime(
+            day, label, 0.0, 0.0, (), "nodata", "No data", f"{label}: No data", False, "No data"
+        )
     summary = describe_downtime(downtime_minutes)
+    level = _level(downtime_minutes)
+    if ongoing in ONGOING_LEVEL:
+        summary = f"{ongoing.label.capitalize()} now; {summary[0].lower()}{summary[1:]} so far"
+        level = max(level, ONGOING_LEVEL[ongoing], key=_LEVEL_ORDER.index)
+    headline = summary
     if incidents:
-        summary += ": " + "; ".join(ref.name for ref in incidents)
+        summary += ": " + "; ".join(_named(ref) for ref in incidents)
     return DayUptime(
         day,
         label,
         observed_minutes,
         downtime_minutes,
         incidents,
-        _level(downtime_minutes),
+        level,
         summary,
         f"{label}: {summary}",
+        ongoing in ONGOING_LEVEL,
+        headline,
     )
+
+
+def _named(ref: IncidentRef) -> str:
+    return f"{ref.name} (maintenance)" if ref.maintenance else ref.name
 
 
 @dataclass(frozen=True)
@@ -101,20 +141,36 @@ class ComponentUptime:
     percentage: float | None  # over the days with data; None when there are none
     downtime_days: list[DayUptime]
     overview: str  # the whole window in one or two sentences, for screen readers
+    narrow_percentage: float | None = None  # over the last NARROW_DAYS days, for phones
 
     @property
     def percentage_label(self) -> str:
         return format_percentage(self.percentage)
 
+    @property
+    def narrow_percentage_label(self) -> str:
+        return format_percentage(self.narrow_percentage)
 
-def component_uptime(component_id: int, days: list[DayUptime]) -> ComponentUptime:
-    """The percentage and the words over a component's days."""
+
+def percentage(days: list[DayUptime]) -> float | None:
+    """The uptime over `days` in per cent: days without data do not count."""
     observed = sum(d.observed_minutes for d in days)
     downtime = sum(d.downtime_minutes for d in days)
-    percentage = max(0.0, 100.0 * (1.0 - downtime / observed)) if observed > 0 else None
+    return max(0.0, 100.0 * (1.0 - downtime / observed)) if observed > 0 else None
+
+
+def component_uptime(
+    component_id: int, days: list[DayUptime], ends_today: bool = True
+) -> ComponentUptime:
+    """The percentages and the words over a component's days."""
     downtime_days = [d for d in days if d.downtime_minutes > 0]
     return ComponentUptime(
-        component_id, days, percentage, downtime_days, overview(days, downtime_days)
+        component_id,
+        days,
+        percentage(days),
+        downtime_days,
+        overview(days, downtime_days, ends_today),
+        percentage(days[-NARROW_DAYS:]),
     )
 
 
@@ -130,156 +186,56 @@ def _midnight(day: date, tz: tzinfo) -> float:
     return datetime.combine(day, time.min, tzinfo=tz).timestamp()
 
 
-def _periods(component_ids: list[int], start: datetime, end: datetime):
-    """What the window needs, in one query that never reads older history: the periods
-    running at `start`, the outages that began within [start, end), and each component's
-    first start within the window (a row with no status: it tells since when there is data).
-
-    Periods of one component do not overlap, so the only one that began before
-    `start` and still matters is each component's latest before it: found by
-    a max() per component that the (component_id, started_at) index answers.
-    Periods without downtime that began within the window are not fetched: most
-    of the rows, and they add nothing but the first start.
-    """
-    period = ComponentStatusPeriod
-    earlier = aliased(ComponentStatusPeriod)
-    columns = (
-        period.component_id,
-        period.status,
-        epoch_seconds(period.started_at).label("started"),
-        epoch_seconds(period.ended_at).label("ended"),
-        period.incident_id,
-    )
-    latest_before = (
-        select(func.max(earlier.started_at))
-        .where(earlier.component_id == Component.id, earlier.started_at < start)
-        .scalar_subquery()
-    )
-    carried = (
-        select(Component.id.label("component_id"), latest_before.label("started_at"))
-        .where(Component.id.in_(component_ids))
-        .subquery()
-    )
-    running_at_start = (
-        select(*columns)
-        .join(
-            carried,
-            and_(
-                period.component_id == carried.c.component_id,
-                period.started_at == carried.c.started_at,
-            ),
-        )
-        .where(or_(period.ended_at.is_(None), period.ended_at > start))
-    )
-    within = (
-        period.component_id.in_(component_ids),
-        period.started_at >= start,
-        period.started_at < end,
-    )
-    outages_within = select(*columns).where(*within, period.status.in_(list(DOWNTIME_WEIGHTS)))
-    first_start = (
-        select(func.min(earlier.started_at))
-        .where(
-            earlier.component_id == Component.id,
-            earlier.started_at >= start,
-            earlier.started_at < end,
-        )
-        .scalar_subquery()
-    )
-    first_within = select(
-        Component.id,
-        null().label("status"),
-        epoch_seconds(first_start),
-        null().label("ended"),
-        null().label("incident_id"),
-    ).where(Component.id.in_(component_ids))
-    return db.session.execute(union_all(running_at_start, outages_within, first_within)).all()
-
-
-def _incident_refs(incident_ids: set[int]) -> dict[int, IncidentRef]:
-    if not incident_ids:
-        return {}
-    rows = db.session.execute(
-        select(Incident.id, Incident.name).where(Incident.id.in_(incident_ids))
-    )
-    return {row.id: IncidentRef(row.id, row.name) for row in rows}
+def downtime_weights(count_maintenance: bool) -> dict[ComponentStatus, float]:
+    """How much each status's minutes count as downtime."""
+    if not count_maintenance:
+        return DOWNTIME_WEIGHTS
+    return DOWNTIME_WEIGHTS | {ComponentStatus.UNDER_MAINTENANCE: MAINTENANCE_WEIGHT}
 
 
 def daily_uptime(
-    component_ids: Iterable[int], *, now: datetime, tz: tzinfo, days: int = DAYS
+    component_ids: Iterable[int],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    days: int = DAYS,
+    until: date | None = None,
+    count_maintenance: bool = False,
 ) -> dict[int, ComponentUptime]:
-    """Each component's last `days` local days (oldest first, today last) and its uptime."""
+    """Each component's `days` local days up to `until` (default today; oldest first) and its
+    uptime over them. Only a window ending today shows an outage happening now."""
     ids = list(dict.fromkeys(component_ids))
     now = now.astimezone(UTC)
     today = now.astimezone(tz).date()
-    dates = [today - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    last_day = min(until or today, today)
+    dates = [last_day - timedelta(days=n) for n in range(days - 1, -1, -1)]
     labels = [format_day(d) for d in dates]
-    bounds = [_midnight(d, tz) for d in dates] + [_midnight(today + timedelta(days=1), tz)]
-    stop = now.timestamp()
-    downtime, incidents, first_seen = _minutes(ids, bounds, now) if ids else ({}, {}, {})
-    observed_since: dict[float, list[float]] = {}
-    quiet: dict[tuple[int, float], DayUptime] = {}
+    bounds = [_midnight(d, tz) for d in dates] + [_midnight(last_day + timedelta(days=1), tz)]
+    lengths = [(bounds[i + 1] - bounds[i]) / 60 for i in range(days)]
+    stop = min(now, datetime.fromtimestamp(bounds[-1], UTC))
+    weights = downtime_weights(count_maintenance)
+    found = minutes_by_day(ids, bounds, stop, weights) if ids else None
+    quiet: dict[tuple[int, bool], DayUptime] = {}
     result = {}
     for component_id in ids:
-        seen = first_seen.get(component_id, math.inf)
-        if seen not in observed_since:
-            observed_since[seen] = [
-                max(0.0, (min(bounds[i + 1], stop) - max(bounds[i], seen)) / 60)
-                for i in range(days)
-            ]
-        observed = observed_since[seen]
-        down, refs = downtime.get(component_id, {}), incidents.get(component_id, {})
+        seen = found.first_seen.get(component_id, math.inf) if found else math.inf
+        down = found.downtime.get(component_id, {}) if found else {}
+        refs = found.events.get(component_id, {}) if found else {}
+        ongoing = found.ongoing.get(component_id) if found else None
         row = []
         for i in range(days):
-            if i in down:
-                row.append(day_uptime(dates[i], observed[i], down[i], refs.get(i, ()), labels[i]))
+            # The whole day counts once the component's history has begun by its end.
+            observed = lengths[i] if seen < bounds[i + 1] else 0.0
+            now_status = ongoing if i == days - 1 and last_day == today else None
+            if i in down or i in refs or now_status in ONGOING_LEVEL:
+                day = day_uptime(
+                    dates[i], observed, down.get(i, 0.0), refs.get(i, ()), labels[i], now_status
+                )
+                row.append(day)
                 continue
-            key = (i, observed[i])
+            key = (i, observed > 0)
             if key not in quiet:
-                quiet[key] = day_uptime(dates[i], observed[i], label=labels[i])
+                quiet[key] = day_uptime(dates[i], observed, label=labels[i])
             row.append(quiet[key])
-        result[component_id] = component_uptime(component_id, row)
+        result[component_id] = component_uptime(component_id, row, last_day == today)
     return result
-
-
-def _minutes(ids: list[int], bounds: list[float], now: datetime):
-    """Per component: downtime minutes and incidents by day index, and when it was first seen
-    in the window (seconds since 1970)."""
-    start, stop = bounds[0], now.timestamp()
-    rows = _periods(ids, datetime.fromtimestamp(start, UTC), now)
-    refs = _incident_refs(
-        {r.incident_id for r in rows if r.incident_id and r.status in DOWNTIME_WEIGHTS}
-    )
-    last = len(bounds) - 1
-    downtime: dict[int, dict[int, float]] = {}
-    incidents: dict[int, dict[int, list[IncidentRef]]] = {}
-    first_seen: dict[int, float] = {}
-    for component_id, status, started, ended, incident_id in sorted(rows, key=_by_start):
-        if started is None:  # no period began within the window
-            continue
-        begin = started if started > start else start
-        end = stop if ended is None or ended > stop else ended
-        if end <= begin:
-            continue
-        if begin < first_seen.get(component_id, math.inf):
-            first_seen[component_id] = begin
-        weight = DOWNTIME_WEIGHTS.get(status)
-        if not weight:
-            continue
-        down = downtime.setdefault(component_id, {})
-        ref = refs.get(incident_id)
-        index = bisect_right(bounds, begin) - 1
-        while index < last and bounds[index] < end:
-            lo = begin if begin > bounds[index] else bounds[index]
-            hi = end if end < bounds[index + 1] else bounds[index + 1]
-            down[index] = down.get(index, 0.0) + weight * (hi - lo) / 60
-            if ref is not None:
-                named = incidents.setdefault(component_id, {}).setdefault(index, [])
-                if ref not in named:
-                    named.append(ref)
-            index += 1
-    return downtime, incidents, first_seen
-
-
-def _by_start(row) -> float:
-    return row.started or 0.0

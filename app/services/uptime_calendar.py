@@ -1,10 +1,12 @@
-"""Uptime laid out as month calendars, for the /uptime page."""
+"""Uptime laid out as month calendars, for the /uptime page, three months at a time:
+page 1 ends with this month, page 2 is the three months before, and so on back to the
+months holding the first recorded status."""
 
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 from app.services.uptime import ComponentUptime, DayUptime
@@ -22,6 +24,31 @@ def months_back_start(today: date, months: int) -> date:
     while month < 1:
         year, month = year - 1, month + 12
     return date(year, month, 1)
+
+
+def _shift(day: date, months: int) -> date:
+    """The first day of the month `months` months after `day`'s (before, when negative)."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(earlier: date, later: date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def last_page(today: date, earliest: date | None, months: int) -> int:
+    """How many pages of `months` months reach back to the month of `earliest` (at least 1)."""
+    if earliest is None or earliest >= today:
+        return 1
+    return months_between(earliest, today) // months + 1
+
+
+def page_window(today: date, page: int, months: int) -> tuple[date, date]:
+    """The first and last day of page `page` (1: the months ending with today)."""
+    last_month = _shift(today, -months * (page - 1))
+    first = _shift(last_month, -(months - 1))
+    last = today if page == 1 else _shift(last_month, 1) - timedelta(days=1)
+    return first, last
 
 
 def calendar_months(uptime: ComponentUptime, months: int) -> list[CalendarMonth]:

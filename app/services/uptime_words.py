@@ -6,15 +6,16 @@ import math
 from datetime import date
 
 
-def overview(days: list, downtime_days: list) -> str:
+def overview(days: list, downtime_days: list, ends_today: bool = True) -> str:
     """ "No data before May 2, 2024. Downtime on 2 days since, none on the others:"."""
     with_data = [d for d in days if d.has_data]
+    window = f"the last {len(days)} days" if ends_today else f"{days[0].label} to {days[-1].label}"
     if not with_data:
-        return f"No data for the last {len(days)} days."
+        return f"No data for {window}."
     if len(with_data) < len(days):
         text, span = f"No data before {with_data[0].label}. ", "since"
     else:
-        text, span = "", f"in the last {len(days)} days"
+        text, span = "", f"in {window}" if ends_today else f"from {window}"
     if not downtime_days:
         return text + f"No downtime {span}."
     others = ", none on the others" if len(downtime_days) < len(with_data) else ""

@@ -4,6 +4,8 @@
  *   <script src="https://status.example.com/embed/script.js" async
  *           data-position="bottom-right" data-color="#ffffff" data-background="#cf222e"></script>
  *
+ * data-preview shows the notice even while all is well (the admin's Embed page uses it).
+ *
  * Shows a small pop-up in a corner of the page while an incident or maintenance
  * is active, and nothing otherwise. It lives in a shadow root so the host
  * page's CSS cannot reach it, inserts what the server sends as text only, and
@@ -40,13 +42,13 @@
     "  font: 14px/1.4 system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif; }",
     ".box * { box-sizing: border-box; color: inherit; font: inherit; }",
     ".top { display: flex; align-items: flex-start; justify-content: space-between; gap: .5rem; }",
-    ".page { margin: 0; font-size: 12px; opacity: .9; }",
+    ".page { margin: 0; font-size: 12px; }",
     ".headline { margin: 0 0 .3rem; font-weight: 700; font-size: 15px; }",
     "ul { list-style: none; margin: 0 0 .4rem; padding: 0; }",
     "li { margin: .3rem 0 0; }",
     "a { text-decoration: underline; }",
     "a:focus-visible, button:focus-visible { outline: 2px solid currentColor; outline-offset: 2px; }",
-    ".state { display: block; font-size: 12px; opacity: .9; }",
+    ".state { display: block; font-size: 12px; }",
     ".more { display: inline-block; margin-top: .2rem; font-size: 12px; }",
     "button { background: transparent; border: 0; padding: 0 .25rem; margin: -.2rem -.4rem 0 0;",
     "  font-size: 18px; line-height: 1; cursor: pointer; }"
@@ -70,6 +72,7 @@
   );
   var color = option("color", isHex, "#ffffff");
   var background = option("background", isHex, "");
+  var preview = script.hasAttribute("data-preview");
   var summaryUrl = new URL("../api/v2/summary.json", script.src).href;
   var pageUrl = new URL("../", script.src).href;
 
@@ -187,14 +190,16 @@
     top.appendChild(close);
     box.appendChild(top);
 
-    var list = element("ul");
-    events.forEach(function (event) {
-      var item = element("li");
-      item.appendChild(link(event.shortlink || page.url || pageUrl, String(event.name || "")));
-      item.appendChild(element("span", "state", words(event.status)));
-      list.appendChild(item);
-    });
-    box.appendChild(list);
+    if (events.length) {
+      var list = element("ul");
+      events.forEach(function (event) {
+        var item = element("li");
+        item.appendChild(link(event.shortlink || page.url || pageUrl, String(event.name || "")));
+        item.appendChild(element("span", "state", words(event.status)));
+        list.appendChild(item);
+      });
+      box.appendChild(list);
+    }
     box.appendChild(link(page.url || pageUrl, "View status page", "more"));
     root.appendChild(box);
     document.body.appendChild(host);
@@ -210,7 +215,7 @@
 
   function show(summary) {
     var events = activeEvents(summary || {});
-    if (!events.length) {
+    if (!events.length && !preview) {
       dismissed = null;
       remove();
       return;

@@ -64,8 +64,11 @@ def live_server(tmp_path_factory):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="herald-live", daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    # As `flask serve` does: the public address is the one served (app/site.py).
+    app.config["SITE_URL"] = url
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        yield LiveServer(url=url, app=app)
     finally:
         server.shutdown()
         thread.join(timeout=10)

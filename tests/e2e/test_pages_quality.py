@@ -75,7 +75,35 @@ def seeded(live_server):
             component_ids=[database.id],
         )
         ids = {"active": active.id, "resolved": resolved.id, "maintenance": planned.id}
-    return ids | seed_subscribers(live_server.app, ids["resolved"], ids["active"])
+    paths = seed_subscribers(live_server.app, ids["resolved"], ids["active"])
+    return ids | paths | _failed_delivery(live_server.app, ids["active"])
+
+
+def _failed_delivery(app, incident_id: int) -> dict[str, int]:
+    """A failed delivery to the confirmed subscriber, for the subscriber and dead-letter pages."""
+    from app.extensions import db
+    from app.models import Delivery, DeliveryState, Notification, NotificationKind
+    from tests.subscriber_fixtures import subscriber
+
+    with app.app_context():
+        ada = subscriber("ada@example.com")
+        outage = Notification(kind=NotificationKind.INCIDENT_OPENED, incident_id=incident_id)
+        db.session.add(outage)
+        db.session.flush()
+        db.session.add_all(
+            [
+                Delivery(notification_id=outage.id, subscriber_id=ada.id, state="sent"),
+                Delivery(
+                    notification_id=outage.id,
+                    subscriber_id=subscriber("pending@example.com").id,
+                    state=DeliveryState.DEAD,
+                    attempts=8,
+                    last_error="550 5.1.1 <pending@example.com>: Recipient address rejected",
+                ),
+            ]
+        )
+        db.session.commit()
+        return {"subscriber": ada.id}
 
 
 def _pages(ids: dict) -> list[tuple[str, str, bool]]:
@@ -104,8 +132,16 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-maintenance-new", "/admin/maintenance/new", True),
         ("admin-users", "/admin/users", True),
         ("admin-settings", "/admin/settings", True),
+        ("admin-embed", "/admin/embed", True),
+        ("admin-embed-preview-script", "/admin/embed/preview/embed-script", True),
+        ("admin-embed-preview-iframe", "/admin/embed/preview/embed-iframe?theme=dark", True),
         ("admin-account", "/admin/account", True),
         ("admin-audit", "/admin/audit", True),
+        ("admin-subscribers", "/admin/subscribers", True),
+        ("admin-subscriber", f"/admin/subscribers/{ids['subscriber']}", True),
+        ("admin-subscriber-remove", f"/admin/subscribers/{ids['subscriber']}/remove", True),
+        ("admin-subscriber-import", "/admin/subscribers/import", True),
+        ("admin-deliveries-failed", "/admin/deliveries/failed", True),
     ]
 
 

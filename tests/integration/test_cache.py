@@ -15,7 +15,7 @@ from app.extensions import db
 from app.services import components
 from tests.conftest import REDIS_TEST_URL
 
-# theme.css is addressed as /theme.css?v=<version> and marked immutable instead.
+# theme.css is addressed as /theme.css?v=<accent colour> and marked immutable instead.
 NOT_VERSIONED = {"public.theme_css"}
 
 

@@ -43,7 +43,8 @@ def served_site(tmp_path_factory):
     """One `flask serve` for this module's tests: starting it is most of their cost."""
     port = _free_port()
     database = f"sqlite:///{tmp_path_factory.mktemp('serve') / 'serve.db'}"
-    env = os.environ | {
+    # No SITE_URL: the public address must follow --port.
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"} | {
         "DATABASE_URL": database,
         "HERALD_ADMIN_EMAIL": "first@example.com",
         "HERALD_ADMIN_PASSWORD": "first admin passphrase",
@@ -91,6 +92,58 @@ def test_serve_migrates_creates_the_admin_and_serves_the_demo_page(served_site):
     dashboard = opener.open(base + "/admin/login", data=form)
     assert dashboard.geturl().rstrip("/").endswith("/admin")
     assert "first@example.com" in dashboard.read().decode()
+
+
+def _logged_in(base: str):
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    login_page = opener.open(base + "/admin/login").read().decode()
+    form = {
+        "email": "first@example.com",
+        "password": "first admin passphrase",
+        "csrf_token": csrf_token_from(login_page),
+    }
+    opener.open(base + "/admin/login", data=urlencode(form).encode())
+    return opener
+
+
+def test_without_site_url_every_link_points_at_the_port_served(served_site):
+    """Started with `--port N` and no SITE_URL, do the snippets, the iframe, the feeds, the
+    calendar and the API all name port N, not 5000?"""
+    base, _ = served_site
+    opener = _logged_in(base)
+    read = {
+        path: opener.open(base + path).read().decode()
+        for path in (
+            "/admin/settings",
+            "/embed/frame",
+            "/history.atom",
+            "/history.rss",
+            "/maintenance.ics",
+            "/api/v2/summary.json",
+        )
+    }
+    settings = read["/admin/settings"]
+    assert f"{base}/embed/script.js" in settings and f"{base}/embed/frame" in settings
+    assert f"{base}/badge.svg" in settings
+    assert "127.0.0.1:5000" not in "".join(read.values())
+    assert f'href="{base}/incidents/' in read["/embed/frame"]
+    assert f'href="{base}" rel="alternate"' in read["/history.atom"]
+    assert f"<link>{base}/" in read["/history.rss"]
+    assert f"URL:{base}/incidents/" in read["/maintenance.ics"]
+    assert f'"url":"{base}"' in read["/api/v2/summary.json"]
+    assert f'"shortlink":"{base}/incidents/' in read["/api/v2/summary.json"]
+    # Used from the address it serves, the admin has nothing to warn about.
+    assert "public address is" not in settings
+
+
+def test_the_admin_warns_when_used_from_another_address(served_site):
+    """Opened as http://localhost:N while the public address is 127.0.0.1:N, does the admin
+    say that its links point elsewhere?"""
+    base, _ = served_site
+    other = base.replace("127.0.0.1", "localhost")
+    html = _logged_in(other).open(other + "/admin").read().decode()
+    assert f"You are using this admin at <code>{other}</code>" in html
+    assert f"public address is <code>{base}</code>" in html
 
 
 def test_the_embedded_worker_starts_maintenance_on_time(served_site):

@@ -10,6 +10,7 @@ from app.public.subscribe.common import evidence, ids, optional_id, rate_limited
 from app.services import incidents, subscriber_address, subscriber_tokens, subscriptions
 from app.services import subscription_choices as choices
 from app.services.errors import NotFound, ServiceError
+from app.site import absolute_url
 
 _SENT = "herald.subscribe.sent"
 
@@ -130,7 +131,7 @@ def confirm(token: str):
         "public/subscribe/confirmed.html",
         subscriber=subscriber,
         shown_address=subscriber_address.masked(subscriber.kind, subscriber.address),
-        manage_url=url_for("subscribe.manage", token=manage_token, _external=True),
+        manage_url=absolute_url("subscribe.manage", token=manage_token),
         # Shown this once, to whoever holds the confirm link that reached the endpoint.
         secret=subscriber.signing_secret if subscriber.kind == SubscriberKind.WEBHOOK else None,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 from tests.e2e.helpers import validate_html
@@ -29,6 +30,11 @@ def _refused_pages(as_admin, make_component) -> dict[str, str]:
         "settings": ("/admin/settings", {"name": "", "url": "ftp://x", "accent_color": "red"}),
         "user": ("/admin/users/new", {"email": "", "role": "owner", "password": "short"}),
         "account": ("/admin/account/password", {"current_password": "", "password": "x"}),
+        "import": ("/admin/subscribers/import", {"mode": ""}),
+        "import-lines": (
+            "/admin/subscribers/import",
+            {"mode": "confirmed", "file": (io.BytesIO(b"email\nnot-an-address\n"), "a.csv")},
+        ),
     }
     pages = {}
     for name, (url, data) in posts.items():
@@ -75,5 +81,8 @@ def test_every_admin_page_loads_the_same_stylesheets(as_admin, make_component):
         "/admin/settings",
         "/admin/account",
         "/admin/audit",
+        "/admin/subscribers",
+        "/admin/subscribers/import",
+        "/admin/deliveries/failed",
     ):
         assert STYLESHEET.findall(_text(as_admin.get(url))) == expected, url

@@ -1,4 +1,4 @@
-"""Page settings and the embed snippets."""
+"""Page settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from app.services.page import get_settings
 
 GOOD = {
     "name": "Acme Status",
-    "url": "https://status.acme.example",
     "logo_url": "https://acme.example/logo.svg",
     "accent_color": "#AA3300",
     "support_url": "https://acme.example/help",
@@ -28,7 +27,6 @@ def test_settings_form_shows_current_values_with_labels(as_admin):
     html = as_admin.get("/admin/settings").get_data(as_text=True)
     for field_id, label in [
         ("name", "Page name"),
-        ("url", "Public URL"),
         ("logo_url", "Logo URL"),
         ("accent_color", "Accent colour"),
         ("support_url", "Support URL"),
@@ -58,10 +56,10 @@ def test_saving_settings_changes_the_page(as_admin):
 def test_optional_links_can_be_cleared(as_admin):
     """Can I remove the logo and support links again?"""
     as_admin.post("/admin/settings", GOOD)
-    cleared = {**GOOD, "logo_url": "", "support_url": "", "url": ""}
+    cleared = {**GOOD, "logo_url": "", "support_url": ""}
     assert as_admin.post("/admin/settings", cleared).status_code == 302
     saved = _saved()
-    assert saved.logo_url is None and saved.support_url is None and saved.url is None
+    assert saved.logo_url is None and saved.support_url is None
 
 
 @pytest.mark.parametrize(
@@ -70,7 +68,6 @@ def test_optional_links_can_be_cleared(as_admin):
         ("name", "", "Enter the page name."),
         ("name", "   ", "Enter the page name."),
         ("name", "x" * 101, "At most 100 characters."),
-        ("url", "javascript:alert(1)", "Public URL must be an http:// or https:// address."),
         ("logo_url", "ftp://acme.example/logo.png", "Logo URL must be an http:// or https://"),
         ("support_url", "https://" + "a" * 500, "At most 500 characters."),
         ("accent_color", "red", "Accent colour must look like #1f6feb."),
@@ -93,44 +90,20 @@ def test_bad_settings_are_explained_and_nothing_is_saved(as_admin, field, value,
 
 def test_every_mistake_is_shown_at_once(as_admin):
     """If several settings are wrong, am I told about all of them in one go?"""
-    bad = {**GOOD, "name": "", "url": "ftp://x", "support_url": "mailto:a@b.c", "time_zone": "X"}
+    bad = {**GOOD, "name": "", "logo_url": "ftp://x", "support_url": "mailto:a", "time_zone": "X"}
     html = as_admin.post("/admin/settings", bad).get_data(as_text=True)
     assert "Enter the page name." in html
-    assert "Public URL must be an http:// or https:// address." in html
+    assert "Logo URL must be an http:// or https:// address." in html
     assert "Support URL must be an http:// or https:// address." in html
     assert "Time zone must be an IANA name such as Europe/Paris." in html
 
 
-def test_embed_snippets_use_the_site_address(other_app, admin_user):
-    """Can I copy a script tag, an iframe and a badge that point at my site?"""
-    from tests.conftest import Browser
-
-    site = other_app(SITE_URL="http://status.acme.example/")
-    browser = Browser(site.test_client())
-    browser.login("admin@example.com")
-    html = browser.get("/admin/settings").get_data(as_text=True)
+def test_settings_point_to_the_embed_page(as_admin):
+    """Are the embed snippets one click away from the settings, on their own page?"""
+    html = as_admin.get("/admin/settings").get_data(as_text=True)
     assert '<h2 id="embed-heading">Embed this status</h2>' in html
-    assert (
-        "&lt;script src=&#34;http://status.acme.example/embed/script.js&#34; async&gt;"
-        "&lt;/script&gt;" in html
-    )
-    assert "&lt;iframe src=&#34;http://status.acme.example/embed/frame&#34;" in html
-    assert "&lt;img src=&#34;http://status.acme.example/badge.svg&#34; alt=" in html
-    assert html.count("<pre") == 3
-
-
-def test_embed_snippet_escapes_the_page_name(as_admin):
-    """Does a page name with quotes still give a snippet that pastes as valid HTML?"""
-    from app.admin.settings import embed_snippets
-
-    snippets = dict(
-        (key, code) for key, _, code in embed_snippets("https://s.example", 'A "B" <C>')
-    )
-    assert 'title="A &#34;B&#34; &lt;C&gt;: current status"' in snippets["embed-iframe"]
-    assert (
-        snippets["embed-badge"]
-        == '<img src="https://s.example/badge.svg" alt="A &#34;B&#34; &lt;C&gt;: current status">'
-    )
+    assert 'href="/admin/embed"' in html
+    assert "<pre" not in html
 
 
 def test_settings_need_a_csrf_token(as_admin):

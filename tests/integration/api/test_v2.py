@@ -213,21 +213,21 @@ def test_components_are_listed_with_their_groups(client, world):
     assert "components" not in api
 
 
-def test_the_page_names_its_public_url(client, app):
-    """Is page.url the configured public URL, falling back to SITE_URL?"""
+def test_the_page_names_its_public_url(client, other_app):
+    """Is page.url the site's public address (SITE_URL), and the shortlinks under it?"""
     assert get_json(client, "/api/v2/status.json")["page"]["url"] == "http://127.0.0.1:5000"
     from app.services.page import update_settings
 
     update_settings(
         name="Acme Status",
-        url="https://status.acme.test/",
         logo_url=None,
         accent_color="#1f6feb",
         support_url=None,
         time_zone="Europe/Paris",
         actor="test",
     )
-    page = get_json(client, "/api/v2/status.json")["page"]
+    site = other_app(SITE_URL="https://status.acme.test/")
+    page = get_json(site.test_client(), "/api/v2/status.json")["page"]
     assert page["url"] == "https://status.acme.test"
     assert page["name"] == "Acme Status" and page["time_zone"] == "Europe/Paris"
 

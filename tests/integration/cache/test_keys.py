@@ -58,10 +58,10 @@ def test_repeat_spellings_are_answered_by_the_fast_path(app):
 
 
 def test_unknown_themes_share_the_plain_frame(app, client):
-    """Do `?theme=x`, `?theme=neon` and no theme share one render of the embedded card?"""
+    """Do `?theme=x`, `?theme=light` and no theme share one render of the embedded card?"""
     plain = client.get("/embed/frame")
     with counting_renders(app) as rendered:
-        for theme in ("x", "neon", "", "LIGHT", "auto"):
+        for theme in ("x", "neon", "", "LIGHT", "light"):
             assert client.get(f"/embed/frame?theme={theme}").get_data() == plain.get_data()
     assert rendered == []
     with counting_renders(app) as rendered:

@@ -15,7 +15,6 @@ def build_page(incident_count: int = 4) -> None:
     """Settings, groups, components, incidents with updates and changes, maintenance."""
     page.update_settings(
         name="Acme Status",
-        url="https://status.acme.test",
         logo_url=None,
         accent_color="#0a7d38",
         support_url="https://acme.test/help",

@@ -9,8 +9,8 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app.extensions import db
+from app.mirror.publish import plan
 from app.models import utcnow
-from app.publish import plan
 from app.services import heartbeat
 from tests.conftest import make_app
 from tests.integration.ops.servers import (

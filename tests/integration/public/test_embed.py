@@ -97,7 +97,8 @@ def test_frame_may_be_framed_anywhere_while_other_pages_stay_self(app, client):
     directives = csp_directives(frame)
     assert directives["frame-ancestors"] == "*"
     assert directives["default-src"] == "'none'"
-    assert "script-src" not in directives, "the card needs no scripts"
+    # One script of its own: it tells the framing page its height (static/embed/frame.js).
+    assert directives["script-src"] == "'self'", "the card runs only its own script"
     assert "X-Frame-Options" not in frame.headers
 
     cached = client.get("/embed/frame", headers={"If-None-Match": frame.headers["ETag"]})
@@ -117,7 +118,8 @@ def test_frame_says_all_is_well_when_nothing_is_wrong(app, client):
     assert "All Systems Operational" in html
     assert 'class="incidents"' not in html
     assert f'href="{SITE}/" target="_blank" rel="noopener"' in html
-    assert "<script" not in html
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts == ['<script src="/static/embed/frame.js" defer>'], "only its height reporter"
 
 
 def test_frame_lists_active_incidents_and_maintenance(app, client, make_component):
@@ -146,12 +148,33 @@ def test_frame_escapes_incident_names(app, client):
     assert "&lt;img src=x" in html
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_frame_is_light_unless_asked(app, client):
+    """Does the card stay light on a light host page even when my system is dark?"""
+    html = client.get("/embed/frame").get_data(as_text=True)
+    assert 'class="theme-light"' in html
+    assert '<meta name="color-scheme" content="light">' in html
+    auto = client.get("/embed/frame?theme=auto").get_data(as_text=True)
+    assert 'class="theme-auto"' in auto
+    assert '<meta name="color-scheme" content="light dark">' in auto
+
+
+def test_resize_script_is_served_to_any_site(app, client):
+    """Can another site load the script that lets the card size itself?"""
+    response = client.get("/embed/resize.js")
+    assert response.status_code == 200
+    assert response.mimetype == "application/javascript"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    source = response.get_data(as_text=True)
+    assert "event.origin !== origin" in source, "it listens to its own Herald only"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark", "auto"])
 def test_frame_theme_can_be_forced(app, client, theme):
     """Can the embedding site force a light or dark card?"""
     html = client.get(f"/embed/frame?theme={theme}").get_data(as_text=True)
     assert f'class="theme-{theme}"' in html
-    assert f'<meta name="color-scheme" content="{theme}">' in html
+    scheme = "light dark" if theme == "auto" else theme
+    assert f'<meta name="color-scheme" content="{scheme}">' in html
     plain = client.get("/embed/frame?theme=neon").get_data(as_text=True)
     assert "theme-neon" not in plain
 

@@ -157,8 +157,8 @@ def test_only_show_if_degraded_hides_a_healthy_component(client, make_component)
 
 
 def test_each_component_has_ninety_day_bars_with_text(client, make_component):
-    """Does each bar tell its date, downtime and incident as a tooltip, and do screen readers
-    hear the same about every day with downtime instead of 90 bars?"""
+    """Does each bar tell its date and downtime as a tooltip, is a day with downtime a link
+    that names its incident, and do screen readers hear a sentence, then those days only?"""
     api = make_component("API", now=utcnow() - timedelta(days=200))
     day = (utcnow() - timedelta(days=2)).date()
     start = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
@@ -174,13 +174,17 @@ def test_each_component_has_ninety_day_bars_with_text(client, make_component):
     doc = visit(client, "/")
     said = f"{day:%b} {day.day}, {day.year}: 1 hour of downtime: Database failover"
     bars = one(doc, "//ol[contains(@class, 'bars')]")
-    assert bars.get("aria-hidden") == "true"
-    assert len(bars) == 90 and all(bar.get("title") for bar in bars)
-    assert [b.get("title") for b in bars if "of downtime" in b.get("title")] == [said]
+    assert bars.get("aria-hidden") is None
+    assert len(bars) == 90
+    quiet = [bar for bar in bars if bar.get("aria-hidden") == "true"]
+    assert len(quiet) == 89 and all(bar.get("title") for bar in quiet)
+    link = one(bars, f".//a[{by_class('day-link')}]")
+    assert link.get("title") == said and text(link) == said
+    assert link.get("href") == f"/history?day={day.isoformat()}"
     assert "bar-partial" in bars[-3].get("class")
-    spoken = text(one(doc, f"//div[{by_class('uptime')}]/div[{by_class('visually-hidden')}]"))
-    assert spoken == f"Downtime on 1 day in the last 90 days, none on the others: {said}"
-    percentage = text(one(doc, "//span[contains(@class, 'percentage')]"))
+    spoken = text(one(doc, f"//div[{by_class('uptime')}]/p[{by_class('visually-hidden')}]"))
+    assert spoken == "Downtime on 1 day in the last 90 days, none on the others:"
+    percentage = text(one(doc, f"//span[{by_class('percentage')}][{by_class('wide-only')}]"))
     assert re.fullmatch(r"99\.\d\d% uptime", percentage)
 
 
@@ -189,7 +193,7 @@ def test_a_new_component_says_since_when_it_has_data(client, make_component):
     make_component("Search", now=utcnow() - timedelta(days=3))
     first = (utcnow() - timedelta(days=3)).date()
     doc = visit(client, "/")
-    spoken = text(one(doc, f"//div[{by_class('uptime')}]/div[{by_class('visually-hidden')}]"))
+    spoken = text(one(doc, f"//div[{by_class('uptime')}]/p[{by_class('visually-hidden')}]"))
     assert spoken == f"No data before {first:%b} {first.day}, {first.year}. No downtime since."
     titles = [b.get("title") for b in doc.xpath("//ol[contains(@class, 'bars')]/li")]
     assert titles[0].endswith(": No data") and titles[-1].endswith(": No downtime")
@@ -220,7 +224,6 @@ def test_header_and_footer_point_to_feeds_support_and_api(client, app):
 
     update_settings(
         name="Acme Status",
-        url=None,
         logo_url=None,
         accent_color="#1f6feb",
         support_url="https://help.example.com",
@@ -384,7 +387,7 @@ def test_history_beyond_the_end_leads_to_the_last_page(client, value):
 
 def test_uptime_calendar_tells_each_day_in_text(client, make_component):
     """Does the uptime page show three months per component, each day's words as a tooltip,
-    and the days with downtime as text for screen readers?"""
+    and a day with downtime as a link that says what happened?"""
     api = make_component("API", now=utcnow() - timedelta(days=200))
     day = (utcnow() - timedelta(days=2)).date()
     start = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
@@ -394,14 +397,17 @@ def test_uptime_calendar_tells_each_day_in_text(client, make_component):
     section = one(doc, "//section[contains(@class, 'calendar-card')]")
     assert text(section.find(".//h2")) == "API"
     months = one(section, ".//div[@class='months']")
-    assert months.get("aria-hidden") == "true"
     assert len(months.xpath(".//table[@class='calendar']")) == 3
     said = f"{day:%b} {day.day}, {day.year}: 30 minutes of downtime"
     titles = [c.get("title") for c in months.xpath(".//td[@title]")]
-    assert said in titles
-    assert all(t == said or t.endswith(": No downtime") for t in titles)
-    spoken = text(one(section, f"./div[{by_class('visually-hidden')}]"))
-    assert spoken.startswith("Downtime on 1 day in the last") and spoken.endswith(said)
+    assert all(t.endswith(": No downtime") for t in titles)
+    link = one(months, ".//a[@class='day-link']")
+    assert link.get("title") == said
+    shown, heard = link.findall("span")
+    assert (shown.get("aria-hidden"), text(shown), text(heard)) == ("true", str(day.day), said)
+    assert link.get("href") == f"/history?day={day.isoformat()}"
+    spoken = text(one(section, f"./p[{by_class('visually-hidden')}]"))
+    assert spoken.startswith("Downtime on 1 day in the last")
 
 
 @pytest.mark.parametrize("url", ["/", "/history", "/uptime"])

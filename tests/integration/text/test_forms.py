@@ -72,7 +72,6 @@ def one_line_fields(ids):
         ("Name", "/admin/groups/new", lambda v: {"name": v}),
         ("Name", f"/admin/groups/{ids['group']}/edit", lambda v: {"name": v}),
         ("Page name", "/admin/settings", lambda v: _settings(name=v)),
-        ("Public URL", "/admin/settings", lambda v: _settings(url=f"https://a.example/{v}")),
         ("Logo URL", "/admin/settings", lambda v: _settings(logo_url=f"https://a.example/{v}")),
         ("Support URL", "/admin/settings", lambda v: _settings(support_url=f"https://a.example/{v}")),
     ]  # fmt: skip

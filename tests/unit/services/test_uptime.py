@@ -89,27 +89,64 @@ def test_days_before_the_component_existed_have_no_data(app, make_component):
     assert day_of(uptime, date(2024, 5, 14)).description == "May 14, 2024: No data"
     first = day_of(uptime, date(2024, 5, 15))
     assert first.level == "up"
-    assert first.observed_minutes == pytest.approx(12 * 60)
+    assert first.observed_minutes == pytest.approx(1440)  # the first day counts whole
+    assert uptime.percentage == 100
 
 
 def test_an_outage_still_running_ends_now(app, api):
-    """Does an open outage count up to `now`, and today only up to now?"""
+    """Does an open outage count up to `now`, and colour today as the outage it is?"""
     components.set_status(api, "major_outage", now=NOW - timedelta(minutes=45))
     today = daily_uptime([api.id], now=NOW, tz=UTC_ZONE)[api.id].days[-1]
     assert today.day == NOW.date()
     assert today.downtime_minutes == pytest.approx(45)
-    assert today.observed_minutes == pytest.approx(12 * 60)
+    assert today.observed_minutes == pytest.approx(1440)
+    assert today.level == "major"  # 45 minutes alone would be "partial"
+    assert today.ongoing and today.has_details
+    assert today.summary == "Major outage now; 45 minutes of downtime so far"
+
+
+def test_an_outage_that_just_began_shows_in_todays_bar(app, api):
+    """Is today's bar red a few seconds into a major outage, not green or yellow?"""
+    components.set_status(api, "partial_outage", now=NOW - timedelta(seconds=20))
+    today = daily_uptime([api.id], now=NOW, tz=UTC_ZONE)[api.id].days[-1]
+    assert today.level == "partial"
+    assert today.description.startswith("May 20, 2024: Partial outage now; less than a minute")
+
+
+def test_a_component_added_minutes_ago_reads_sanely(app, make_component):
+    """A component created minutes ago with under a minute of partial outage: is its
+    uptime near 100 % (not 92.76 %), with every earlier day shown as no data?"""
+    web = make_component("Web", now=NOW - timedelta(minutes=4))
+    outage(web, "partial_outage", NOW - timedelta(minutes=3), 1)
+    uptime = daily_uptime([web.id], now=NOW, tz=UTC_ZONE)[web.id]
+    assert {d.level for d in uptime.days[:-1]} == {"nodata"}
+    assert all(d.uptime is None for d in uptime.days[:-1])
+    today = uptime.days[-1]
+    assert today.level == "minor"
+    assert today.summary == "Less than a minute of downtime"
+    assert uptime.percentage == pytest.approx(100 * (1 - 0.3 / 1440))
+    assert uptime.percentage_label == "99.97% uptime"
+    assert uptime.narrow_percentage_label == "99.97% uptime"
+    assert uptime.overview.startswith("No data before May 20, 2024.")
 
 
 def test_the_percentage_covers_the_ninety_days(app, api):
-    """Does the percentage match the downtime over the observed time of 90 days?"""
+    """Does the percentage match the downtime over the 90 whole days drawn?"""
     outage(api, "major_outage", at_day(date(2024, 5, 10), 9), 60)
     outage(api, "partial_outage", at_day(date(2024, 5, 12), 9), 100)
     uptime = daily_uptime([api.id], now=NOW, tz=UTC_ZONE)[api.id]
     assert len(uptime.days) == 90
-    observed = 89 * 1440 + 12 * 60
-    assert uptime.percentage == pytest.approx(100 * (1 - 90 / observed))
+    assert uptime.percentage == pytest.approx(100 * (1 - 90 / (90 * 1440)))
     assert uptime.percentage_label == "99.93% uptime"
+
+
+def test_phones_get_the_percentage_of_the_thirty_days_they_draw(app, api):
+    """Does the 30-day percentage leave out an outage 40 days ago that the 90 days count?"""
+    outage(api, "major_outage", NOW - timedelta(days=40), 144)
+    uptime = daily_uptime([api.id], now=NOW, tz=UTC_ZONE)[api.id]
+    assert uptime.percentage == pytest.approx(100 * (1 - 144 / (90 * 1440)))
+    assert uptime.narrow_percentage == 100
+    assert uptime.narrow_percentage_label == "100.00% uptime"
 
 
 def test_periods_before_the_window_do_not_count(app, api):
@@ -214,3 +251,42 @@ def test_a_component_without_status_periods_has_no_data(app):
     assert {d.level for d in uptime.days} == {"nodata"}
     assert uptime.percentage is None and uptime.percentage_label == "No data"
     assert uptime.overview == "No data for the last 90 days."
+
+
+@pytest.fixture
+def upgraded(api):
+    """A 120-minute maintenance of the API on May 10, 2024, run by the scheduler."""
+    from app.services import maintenance
+
+    start = at_day(date(2024, 5, 10), 2)
+    window = maintenance.schedule_maintenance(
+        name="Database upgrade",
+        message="Upgrading.",
+        scheduled_for=start,
+        scheduled_until=start + timedelta(minutes=120),
+        component_ids=[api.id],
+        now=start - timedelta(days=1),
+    )
+    maintenance.tick(now=start)
+    maintenance.tick(now=start + timedelta(minutes=120))
+    return window
+
+
+def test_a_maintenance_day_names_the_maintenance_but_counts_as_up(app, api, upgraded):
+    """Does a day of maintenance keep 100 % by default, yet tell which maintenance ran?"""
+    uptime = daily_uptime([api.id], now=NOW, tz=UTC_ZONE)[api.id]
+    day = day_of(uptime, date(2024, 5, 10))
+    assert day.downtime_minutes == 0 and day.level == "up"
+    assert day.has_details and day.has_maintenance
+    assert [(ref.id, ref.maintenance) for ref in day.incidents] == [(upgraded.id, True)]
+    assert day.description == "May 10, 2024: No downtime: Database upgrade (maintenance)"
+    assert uptime.percentage == 100
+
+
+def test_maintenance_can_count_as_downtime(app, api, upgraded):
+    """With maintenance counted, do its 120 minutes count in full?"""
+    uptime = daily_uptime([api.id], now=NOW, tz=UTC_ZONE, count_maintenance=True)[api.id]
+    day = day_of(uptime, date(2024, 5, 10))
+    assert day.downtime_minutes == pytest.approx(120)
+    assert day.level == "partial"
+    assert uptime.percentage == pytest.approx(100 * (1 - 120 / (90 * 1440)))

@@ -6,3 +6,4 @@ from tests.subscriber_fixtures import (  # noqa: F401
     mail_off,
     mail_on,
 )
+from tests.subscriber_records import people  # noqa: F401

@@ -113,3 +113,25 @@ def test_sending_confirmations_needs_mail(app, mail_off):
     with pytest.raises(Invalid, match="Email updates are off"):
         subscriber_import.import_csv("email\nada@example.com\n", "send_confirmation", now=at(0))
     assert _count() == 0
+
+
+def test_an_oversized_file_is_refused(app, mail_on):
+    """Is a file larger than the limit refused before any line is read?"""
+    data = b"email\n" + b"a@example.com\n" * (subscriber_import.MAX_BYTES // 14 + 1)
+    with pytest.raises(Invalid, match="larger than"):
+        subscriber_import.import_csv(data, "confirmed", now=at(0))
+    assert _count() == 0
+
+
+def test_webhooks_are_imported_only_with_a_confirmation(app, mail_on, loopback_webhooks):
+    """Is a webhook row refused in "confirmed" mode (its owner would never see the signing
+    secret), and accepted when it gets a confirmation?"""
+    data = "email,kind\nada@example.com,email\nhttps://127.0.0.1:8443/hook,webhook\n"
+    with pytest.raises(ImportRejected) as rejected:
+        subscriber_import.import_csv(data, "confirmed", now=at(0))
+    assert rejected.value.problems[0].startswith("line 3: a webhook is confirmed")
+    assert _count() == 0
+    result = subscriber_import.import_csv(data, "send_confirmation", now=at(0))
+    assert (result.added, result.confirmations_queued) == (2, 2)
+    hook = subscriber("https://127.0.0.1:8443/hook", "webhook")
+    assert hook.state == SubscriberState.PENDING and hook.source == "import"

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from app.cache import version as cache_version
-from app.delivery.mirror import MirrorWatcher
 from app.extensions import db
+from app.mirror.files import MARKER, PublishError, file_for
+from app.mirror.job import MirrorJob
+from app.mirror.publish import plan, publish
 from app.public import pages
-from app.publish import MARKER, PublishError, file_for, plan, publish
 from app.services import components, incidents
 
 
@@ -94,14 +95,14 @@ def test_publish_refuses_to_replace_a_directory_it_did_not_write(site, tmp_path)
     assert (precious / "notes.txt").read_text() == "keep me"
 
 
-def test_the_worker_republishes_after_a_change_only(site, tmp_path):
-    """Does the worker's watcher publish once per change, and not when nothing moved?"""
+def test_the_worker_job_publishes_after_a_change_only(site, tmp_path):
+    """Does the worker's mirror job publish once per change, and not when nothing moved?"""
     mirror = tmp_path / "mirror"
-    watcher = MirrorWatcher(site, mirror)
-    assert watcher.check() is not None
-    assert watcher.check() is None
+    job = MirrorJob(site, mirror)
+    assert job.run_once() is not None
+    assert job.run_once() is None
     components.set_status(components.list_components()[0], "major_outage", actor="test")
-    assert watcher.check() is not None
+    assert job.run_once() is not None
     assert b"major_outage" in (mirror / "api/v2/summary.json").read_bytes()
 
 
