@@ -9,12 +9,13 @@ a redirect, a hang, or an endless body.
 from __future__ import annotations
 
 import contextlib
+import socket
 import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-CERT_NAMES = ("127.0.0.1", "localhost", "hooks.example.test")
+CERT_NAMES = ("127.0.0.1", "::1", "localhost", "hooks.example.test")
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False  # accept the request, never answer (until the test ends)
     endless: bool = False  # a status line, then a body of `ENDLESS` bytes
+    trickle: bool = False  # a status line, then one header byte every 0.1 s, for ever
 
 
 ENDLESS = 256 * 1024 * 1024
@@ -50,6 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
         if answer.hang:
             receiver.release.wait(30)
             return
+        if answer.trickle:
+            self._trickle()
+            return
         self.send_response(answer.status)
         for name, value in answer.headers.items():
             self.send_header(name, value)
@@ -59,6 +64,16 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(answer.body)))
         self.end_headers()
         self.wfile.write(answer.body)
+
+    def _trickle(self) -> None:
+        # Each byte arrives well within any read timeout; only a deadline stops this.
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        try:
+            while not self.server.receiver.release.wait(0.1):
+                self.wfile.write(b"a")
+                self.wfile.flush()
+        except OSError:
+            pass  # the client gave up
 
     def _endless(self) -> None:
         self.send_header("Content-Length", str(ENDLESS))
@@ -105,10 +120,14 @@ class _Server(ThreadingHTTPServer):
         pass  # clients that hang up early are part of the tests
 
 
-class Receiver:
-    """Listens on 127.0.0.1 (https, unless `tls` is None) until `close()`."""
+class _Server6(_Server):
+    address_family = socket.AF_INET6
 
-    def __init__(self, tls: ssl.SSLContext | None):
+
+class Receiver:
+    """Listens on 127.0.0.1 or ::1 (https, unless `tls` is None) until `close()`."""
+
+    def __init__(self, tls: ssl.SSLContext | None, bind: str = "127.0.0.1"):
         self.tls = tls
         self.answer = Answer()
         self.requests: list[Received] = []
@@ -116,7 +135,8 @@ class Receiver:
         self.body_bytes_sent = 0
         self.body_done = threading.Event()
         self.release = threading.Event()
-        self.server = _Server(("127.0.0.1", 0), _Handler)
+        self.bind = bind
+        self.server = (_Server6 if ":" in bind else _Server)((bind, 0), _Handler)
         self.server.receiver = self
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(
@@ -124,8 +144,9 @@ class Receiver:
         )
         self.thread.start()
 
-    def url(self, path: str = "/hook", host: str = "127.0.0.1") -> str:
+    def url(self, path: str = "/hook", host: str | None = None) -> str:
         scheme = "https" if self.tls is not None else "http"
+        host = host or (f"[{self.bind}]" if ":" in self.bind else self.bind)
         return f"{scheme}://{host}:{self.port}{path}"
 
     def close(self) -> None:

@@ -1,11 +1,12 @@
 """One POST to a subscriber's endpoint: at the checked address, briefly, and only once.
 
-The request goes to the address `ssrf.resolve` checked — never to a fresh DNS
-answer — while TLS verifies the certificate for, and SNI and `Host:` name, the
-host in the URL. Nothing here follows a redirect, retries, or reads more of an
-answer than the first `EXCERPT` bytes, and a deadline cuts off a receiver that
-answers too slowly, however it trickles its bytes. urllib3 does the HTTP and TLS;
-this module only decides where it connects and how long it may take.
+The request goes to an address `ssrf.resolve` checked — never to a fresh DNS
+answer; the next checked one if it accepts no connection — while TLS verifies
+the certificate for, and SNI and `Host:` name, the host in the URL. Nothing here
+follows a redirect, retries, or reads more of an answer than the first `EXCERPT`
+bytes, and a deadline cuts off a receiver that answers too slowly, however it
+trickles its bytes. urllib3 does the HTTP and TLS; this module only decides
+where it connects and how long it may take.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import re
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.client import HTTPException
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -89,14 +91,39 @@ def post(
 ) -> Reply:
     """POST `body` to `target` and return the status and the start of the answer.
 
-    Raises SendFailed when no complete status line and headers arrived within `seconds`
-    of the start (connect, TLS, sending and waiting included).
+    Tries the host's checked addresses in turn while none accepts a connection (never
+    after one did: the request may have arrived). Raises SendFailed when no complete
+    status line and headers arrived within `seconds` of the start (connect, TLS, sending
+    and waiting included).
     """
+    started = time.monotonic()
+    addresses = target.addresses or (target.address,)
+    for number, address in enumerate(addresses):
+        left = seconds - (time.monotonic() - started)
+        last = number == len(addresses) - 1
+        try:
+            return _post_to(replace(target, address=address), body, headers, left, ca_file)
+        except _Unreachable as exc:
+            if last or left <= 0:
+                raise SendFailed(str(exc)) from exc
+    raise SendFailed("the host has no address")  # unreachable: addresses is never empty
+
+
+class _Unreachable(SendFailed):
+    """No connection could be opened to this address; the next one may do."""
+
+
+def _post_to(
+    target: Target, body: bytes, headers: Mapping[str, str], seconds: float, ca_file: str | None
+) -> Reply:
     connection = _connection(target, seconds, ca_file)
     deadline = _Deadline(connection, seconds)
     deadline.timer.start()
     try:
-        connection.connect()
+        try:
+            connection.connect()
+        except (NewConnectionError, ConnectTimeoutError) as exc:
+            raise _Unreachable(_describe(exc)) from exc
         connection.sock.settimeout(seconds)
         connection.request(
             "POST",
@@ -106,6 +133,9 @@ def post(
             preload_content=False,
         )
         response = connection.getresponse()
+        if deadline.expired.is_set():
+            # Cut off mid-headers, http.client takes what came as the whole answer.
+            raise SendFailed(f"no complete answer within {seconds:g} seconds")
         try:
             excerpt = response.read(EXCERPT, decode_content=False) or b""
         except (HTTPError, HTTPException, OSError):

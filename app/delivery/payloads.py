@@ -47,7 +47,7 @@ def timestamp(value: datetime | None) -> str | None:
 
 
 @dataclass(frozen=True)
-class ComponentChange:
+class StatusChange:
     component: Component
     old_status: ComponentStatus | None
     new_status: ComponentStatus
@@ -61,7 +61,7 @@ class Event:
     settings: PageSettings
     indicator: status_service.PageStatus
     incident: Incident | None = None
-    change: ComponentChange | None = None
+    change: StatusChange | None = None
 
     @property
     def kind(self) -> NotificationKind:
@@ -92,7 +92,7 @@ def load(notification: Notification) -> Event:
             raise LookupError("the component this notification is about was deleted")
         details = notification.details or {}
         old, new = details.get("old_status"), details.get("new_status") or component.status
-        change = ComponentChange(
+        change = StatusChange(
             component, ComponentStatus(old) if old else None, ComponentStatus(new)
         )
     return Event(notification, settings, indicator, incident, change)
@@ -144,17 +144,42 @@ def _component(component: Component, page_id: str) -> dict:
     }
 
 
+def _postmortem(incident: Incident) -> dict:
+    """Statuspage announces a postmortem as the newest update, of status `postmortem`."""
+    incident_id = str(incident.id)
+    return {
+        "body": incident.postmortem_body or "",
+        "created_at": timestamp(incident.postmortem_published_at),
+        "display_at": timestamp(incident.postmortem_published_at),
+        "status": "postmortem",
+        "twitter_updated_at": None,
+        "updated_at": timestamp(incident.postmortem_updated_at),
+        "wants_twitter_update": False,
+        "id": f"postmortem-{incident_id}",
+        "incident_id": incident_id,
+        "affected_components": None,
+    }
+
+
 def _incident(event: Event) -> dict:
     incident, page_id = event.incident, event.settings.code
     assert incident is not None
     incident_id = str(incident.id)
     published = incident.postmortem_published
+    auto = incident.is_maintenance  # the worker starts and completes maintenance on time
+    updates = [_update(u, incident_id) for u in incident.updates]
+    status = incident.status.value
+    if event.kind == NotificationKind.POSTMORTEM_PUBLISHED and published:
+        updates.insert(0, _postmortem(incident))
+        status = "postmortem"
     affected = [db.session.get(Component, a.component_id) for a in incident.affected]
+    # Statuspage's older and newer webhook keys both (organization_id and page_id, …).
     return {
         "backfilled": False,
         "created_at": timestamp(incident.created_at),
         "impact": incident.impact.value,
         "impact_override": None,
+        "metadata": {},
         "monitoring_at": timestamp(incident.monitoring_at),
         "postmortem_body": incident.postmortem_body if published else None,
         "postmortem_body_last_updated_at": timestamp(incident.postmortem_updated_at)
@@ -164,18 +189,23 @@ def _incident(event: Event) -> dict:
         "postmortem_notified_subscribers": published,
         "postmortem_notified_twitter": False,
         "postmortem_published_at": timestamp(incident.postmortem_published_at),
+        "reminder_intervals": None,
         "resolved_at": timestamp(incident.resolved_at),
-        "scheduled_auto_transition": incident.is_maintenance,
+        "scheduled_auto_completed": auto,
+        "scheduled_auto_in_progress": auto,
+        "scheduled_auto_transition": auto,
         "scheduled_for": timestamp(incident.scheduled_for),
-        "scheduled_remind_prior": incident.is_maintenance,
+        "scheduled_remind_prior": auto,
         "scheduled_reminded_at": None,
         "scheduled_until": timestamp(incident.scheduled_until),
         "shortlink": links.incident_link(incident.id),
-        "status": incident.status.value,
+        "started_at": timestamp(incident.started_at),
+        "status": status,
         "updated_at": timestamp(incident.updated_at),
         "id": incident_id,
         "organization_id": page_id,
-        "incident_updates": [_update(u, incident_id) for u in incident.updates],
+        "page_id": page_id,
+        "incident_updates": updates,
         "components": [_component(c, page_id) for c in affected if c is not None],
         "name": incident.name,
     }

@@ -38,6 +38,9 @@ class Target:
     port: int
     address: str
     path: str  # path and query, as sent in the request line
+    # Every address the host resolved to, all checked, `address` first: a sender may try
+    # the next when one cannot be reached (a dual-stack name on an IPv4-only network).
+    addresses: tuple[str, ...] = ()
 
 
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
@@ -104,7 +107,8 @@ def resolve(url: str, *, allow_loopback: bool = False) -> Target:
                 f"The host {host} points to a private or local address ({address}); "
                 "updates are only sent to public internet addresses."
             )
-        addresses.append(str(address))
+        if str(address) not in addresses:
+            addresses.append(str(address))
     if not addresses:
         raise Unresolvable(f"The host name {host} has no address.")
-    return Target(scheme, host, port, addresses[0], path)
+    return Target(scheme, host, port, addresses[0], path, tuple(addresses))

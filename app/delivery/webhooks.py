@@ -23,6 +23,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -150,10 +151,13 @@ def judge(reply: outbound.Reply, kind: SubscriberKind, sent_id: str) -> Outcome:
     if status >= 500 or status in _RETRY_STATUSES:
         return Outcome(Result.RETRY, error)
     if 300 <= status < 400:
+        # Only the host: the rest of a Location may hold the other endpoint's secret.
+        where = urlsplit(reply.location or "").hostname
         return Outcome(
             Result.DEAD,
-            f"HTTP {status}: the endpoint redirects, and redirects are not followed; "
-            "subscribe the address it redirects to instead",
+            f"HTTP {status}: the endpoint redirects"
+            + (f" to {where}" if where else "")
+            + ", and redirects are not followed; subscribe the address it redirects to",
         )
     return Outcome(Result.DEAD, error)
 

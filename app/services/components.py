@@ -14,8 +14,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Component, ComponentGroup, ComponentStatus, ComponentStatusPeriod, utcnow
-from app.services import audit, validate
+from app.models import (
+    Component,
+    ComponentGroup,
+    ComponentStatus,
+    ComponentStatusPeriod,
+    NotificationKind,
+    utcnow,
+)
+from app.services import audit, notifications, validate
 from app.services.errors import Invalid, NotFound
 from app.services.page import bump_version
 from app.services.tx import locked, locked_all, row_id, transactional
@@ -218,6 +225,14 @@ def set_status(
     if old != status:
         bump_version()
         audit.record(actor, "component.status", "component", component.id, old=old, new=status)
+        # Webhooks and chat hear of it as Statuspage's `component_update`; a change made
+        # by an incident update reaches them in that incident's message instead.
+        notifications.queue(
+            NotificationKind.COMPONENT_UPDATED,
+            component_id=component.id,
+            component_ids=[component.id],
+            details={"old_status": old.value, "new_status": status.value},
+        )
     return component
 
 

@@ -30,6 +30,9 @@ INCIDENT_KEYS = {
     "postmortem_published_at", "resolved_at", "scheduled_auto_transition", "scheduled_for",
     "scheduled_remind_prior", "scheduled_reminded_at", "scheduled_until", "shortlink",
     "status", "updated_at", "id", "organization_id", "incident_updates", "components", "name",
+    # Statuspage's newer keys, beside the older ones.
+    "started_at", "page_id", "metadata", "reminder_intervals", "scheduled_auto_in_progress",
+    "scheduled_auto_completed",
 }  # fmt: skip
 UPDATE_KEYS = {
     "body", "created_at", "display_at", "status", "twitter_updated_at", "updated_at",
@@ -104,6 +107,7 @@ def test_a_webhook_gets_statuspages_incident_shape(sending, receiver, story, not
     for update in incident["incident_updates"]:
         assert set(update) == UPDATE_KEYS and update["incident_id"] == incident["id"]
     times = [u["display_at"] for u in incident["incident_updates"]]
+    assert incident["page_id"] == incident["organization_id"]
     assert times == sorted(times, reverse=True)
     if notification == NotificationKind.INCIDENT_OPENED:
         assert document["meta"]["update_id"] == str(story["first_update"])
@@ -112,8 +116,12 @@ def test_a_webhook_gets_statuspages_incident_shape(sending, receiver, story, not
         opening = incident["incident_updates"][-1]
         assert opening["affected_components"][0]["new_status"] == "major_outage"
     if notification == NotificationKind.POSTMORTEM_PUBLISHED:
+        # As Statuspage sends it: the postmortem as the newest update, status "postmortem".
         assert incident["postmortem_body"] == "What happened, and what we changed."
         assert incident["postmortem_published_at"].endswith("Z")
+        assert incident["status"] == "postmortem"
+        newest = incident["incident_updates"][0]
+        assert newest["status"] == "postmortem" and newest["body"] == incident["postmortem_body"]
     if notification.value.startswith("maintenance."):
         assert incident["scheduled_for"] and incident["scheduled_until"]
         assert incident["status"] == "scheduled"
@@ -200,6 +208,14 @@ def test_slack_gets_block_kit_within_its_limits(sending, receiver, story, notifi
         assert "/subscribe/confirm/" in footer and "Manage" not in footer
     else:
         assert "/subscribe/manage/" in footer
+    text = body["blocks"][1]["text"]["text"]
+    if notification == NotificationKind.INCIDENT_UPDATED:
+        # The update this message is about, though a newer one ("All good.") exists.
+        assert body["blocks"][0]["text"]["text"] == "API errors"
+        assert text.startswith("*Monitoring*") and "A fix is out." in text
+    if notification == NotificationKind.COMPONENT_UPDATED:
+        assert body["blocks"][0]["text"]["text"] == "Website: Partial Outage"
+        assert "Was Operational." in text
 
 
 @pytest.mark.parametrize("notification", sorted(NotificationKind))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Notification, Subscriber
+from tests.e2e.helpers import validate_html
 from tests.subscriber_fixtures import csrf, link, post_subscribe, subscriber
 
 
@@ -46,11 +47,23 @@ def test_an_unsafe_url_is_refused_on_the_form_with_the_reason(client, mail_off, 
     assert _nothing_written()
 
 
-def test_the_confirmed_page_shows_the_secret_and_how_to_check_signatures(client, mail_off):
-    """Does the owner learn, once, the secret and the headers to verify each request with?"""
+def test_the_secret_pages_show_how_to_check_signatures_in_valid_html(client, mail_off):
+    """Does the owner learn, once, the secret and the headers to verify each request with,
+    on the confirmed page and on the page of a new secret, both valid HTML?"""
     post_subscribe(client, "https://93.184.216.34/hook", kind="webhook")
     hook = subscriber("https://93.184.216.34/hook", "webhook")
     url = f"/subscribe/confirm/{link('confirm', hook)}"
-    page = client.post(url, data={"csrf_token": csrf(client, url)}).get_data(as_text=True)
-    assert hook.signing_secret in page
-    assert "Herald-Signature" in page and "Herald-Timestamp" in page
+    confirmed = client.post(url, data={"csrf_token": csrf(client, url)}).get_data(as_text=True)
+    assert hook.signing_secret in confirmed
+    assert "Herald-Signature" in confirmed and "Herald-Timestamp" in confirmed
+
+    manage = (
+        f"/subscribe/manage/{link('manage', subscriber('https://93.184.216.34/hook', 'webhook'))}"
+    )
+    fresh = client.post(manage, data={"csrf_token": csrf(client, manage), "action": "secret"})
+    assert fresh.status_code == 200
+    new_secret = fresh.get_data(as_text=True)
+    assert subscriber("https://93.184.216.34/hook", "webhook").signing_secret in new_secret
+    assert "Herald-Signature" in new_secret
+    errors = validate_html({"confirmed": confirmed, "new-secret": new_secret})
+    assert errors == {"confirmed": [], "new-secret": []}

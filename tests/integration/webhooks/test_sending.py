@@ -87,9 +87,10 @@ def test_the_receivers_status_decides_the_outcome(sending, receiver, status, res
 
 def test_a_redirect_is_not_followed(sending, receiver):
     """Can a receiver bounce Herald onward to another address (a private one) by redirect?"""
-    receiver.answer = Answer(status=307, headers={"Location": "https://127.0.0.1:1/admin"})
+    receiver.answer = Answer(status=307, headers={"Location": "https://127.0.0.1:1/admin?k=s3"})
     outcome = webhooks.deliver(_incident_delivery(receiver.url()))
     assert outcome.result == Result.DEAD and "redirects are not followed" in outcome.error
+    assert "to 127.0.0.1" in outcome.error and "s3" not in outcome.error
     assert len(receiver.requests) == 1 and receiver.connections == 1
 
 
@@ -101,6 +102,17 @@ def test_a_hanging_receiver_is_retried_after_the_timeout(sending, receiver):
     waited = time.monotonic() - started
     assert outcome.result == Result.RETRY and "1.5 seconds" in outcome.error
     assert 1.4 < waited < 4, waited
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_deadline(sending, receiver):
+    """Can a receiver that sends one byte at a time (each within the read timeout) hold the
+    worker for longer than the timeout?"""
+    receiver.answer = Answer(trickle=True)
+    started = time.monotonic()
+    outcome = webhooks.deliver(_incident_delivery(receiver.url()))
+    waited = time.monotonic() - started
+    assert outcome.result == Result.RETRY and "1.5 seconds" in outcome.error
+    assert 1.4 < waited < 3, waited
 
 
 def test_an_endless_answer_is_not_read(sending, receiver):

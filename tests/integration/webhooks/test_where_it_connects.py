@@ -11,6 +11,7 @@ from app.delivery import webhooks
 from app.delivery.outcome import Result
 from app.models import NotificationKind
 from tests.integration.webhooks.rows import add_delivery, add_subscriber
+from tests.webhook_receiver import Receiver
 
 
 def _confirm_delivery(url: str):
@@ -105,3 +106,71 @@ def test_a_dns_answer_that_changes_after_the_check_is_never_used(sending, receiv
     [request] = receiver.requests
     assert request.sni == "hooks.example.test"
     assert request.headers["Host"] == f"hooks.example.test:{receiver.port}"
+
+
+def test_an_ipv6_address_is_dialled_and_named_in_brackets(sending, tls):
+    """Does a URL with an IPv6 address reach it, with `Host: [addr]:port` and no SNI (a name
+    is required there, an address is not one)?"""
+    try:
+        receiver = Receiver(tls, bind="::1")
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback on this machine: {exc}")
+    try:
+        outcome = webhooks.deliver(_confirm_delivery(receiver.url()))
+        assert outcome.result == Result.SENT, outcome
+        [request] = receiver.requests
+        assert request.headers["Host"] == f"[::1]:{receiver.port}" and request.sni is None
+    finally:
+        receiver.close()
+
+
+def test_a_retried_delivery_keeps_its_id(sending, receiver):
+    """Can a receiver tell a retry from a new message (the same `Herald-Delivery`)?"""
+    from tests.webhook_receiver import Answer
+
+    delivery = _confirm_delivery(receiver.url())
+    receiver.answer = Answer(status=503)
+    assert webhooks.deliver(delivery).result == Result.RETRY
+    receiver.answer = Answer(status=200)
+    assert webhooks.deliver(delivery).result == Result.SENT
+    first, second = receiver.requests
+    assert first.headers["Herald-Delivery"] == second.headers["Herald-Delivery"]
+
+
+def test_an_address_that_cannot_be_reached_falls_back_to_the_next_checked_one(
+    sending, receiver, monkeypatch
+):
+    """A name with two (checked) addresses, the first not answering (as an IPv6 address on
+    an IPv4-only network): does the POST reach the second, once, still by name?"""
+    real = socket.getaddrinfo
+
+    def two_addresses(host, port, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", port)),  # nobody there
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", two_addresses)
+    outcome = webhooks.deliver(_confirm_delivery(receiver.url(host="hooks.example.test")))
+    assert outcome.result == Result.SENT, outcome
+    [request] = receiver.requests
+    assert request.sni == "hooks.example.test"
+
+
+def test_a_name_whose_every_address_is_unreachable_is_retried(sending, monkeypatch):
+    """Is a name none of whose addresses accepts a connection retried later, saying why?"""
+    real = socket.getaddrinfo
+
+    def nobody(host, port, *args, **kwargs):
+        if host != "hooks.example.test":
+            return real(host, port, *args, **kwargs)
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.3", port)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", nobody)
+    outcome = webhooks.deliver(_confirm_delivery("https://hooks.example.test:9/hook"))
+    assert outcome.result == Result.RETRY and "could not connect" in outcome.error
