@@ -11,6 +11,7 @@ from app.admin import (  # noqa: F401
     dashboard,
     incidents,
     maintenance,
+    maintenance_series,
     settings,
     users,
 )

@@ -2,7 +2,14 @@
 
 from app.models.audit import AuditEvent
 from app.models.component import Component, ComponentGroup, ComponentStatusPeriod
-from app.models.enums import ComponentStatus, Impact, IncidentKind, IncidentStatus, Role
+from app.models.enums import (
+    Cadence,
+    ComponentStatus,
+    Impact,
+    IncidentKind,
+    IncidentStatus,
+    Role,
+)
 from app.models.incident import (
     AffectedComponent,
     ComponentChange,
@@ -12,6 +19,7 @@ from app.models.incident import (
 )
 from app.models.ops import WorkerHeartbeat
 from app.models.page import PageSettings
+from app.models.series import MaintenanceSeries
 from app.models.subscriber import (
     Delivery,
     DeliveryState,
@@ -28,6 +36,7 @@ from app.models.user import User
 __all__ = [
     "AffectedComponent",
     "AuditEvent",
+    "Cadence",
     "Component",
     "ComponentChange",
     "ComponentGroup",
@@ -40,6 +49,7 @@ __all__ = [
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "MaintenanceSeries",
     "Notification",
     "NotificationKind",
     "PageSettings",

@@ -51,11 +51,25 @@ _REACHED = {
 }
 
 
-def _window(starts: datetime, ends: datetime) -> tuple[datetime, datetime]:
+PAST_WINDOW = (
+    "This window ended in the past, so there is nothing left to schedule. "
+    "To add maintenance that already happened, use “Record past maintenance”: "
+    "it is added to history without notifying anyone."
+)
+
+
+def _window(starts: datetime, ends: datetime, now: datetime | None = None):
+    """(start, end) of a window to plan: aware, in order, and, when `now` is given, not over.
+
+    A window already over would start and complete at the next tick, posting
+    "In progress" and "Completed" to every feed at once for something long past.
+    """
     starts = validate.aware(starts, "start")
     ends = validate.aware(ends, "end")
     if ends <= starts:
         raise Invalid("The maintenance must end after it starts.", "scheduled_until")
+    if now is not None and ends <= now:
+        raise Invalid(PAST_WINDOW, "scheduled_until")
     return starts, ends
 
 
@@ -69,17 +83,18 @@ def schedule_maintenance(
     component_ids: Iterable[int] = (),
     actor=None,
     now: datetime | None = None,
+    series_id: int | None = None,
+    occurrence_start: datetime | None = None,
 ) -> Incident:
-    """Plan a maintenance window; `tick` starts and completes it on time."""
+    """Plan a maintenance window; `tick` starts and completes it on time.
+
+    `series_id` and `occurrence_start` mark an occurrence of a recurring maintenance.
+    """
     now = now or utcnow()
     name = validate.text(name, "title", max_len=MAX_TITLE)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
-    starts, ends = _window(scheduled_for, scheduled_until)
-    wanted = {int(cid) for cid in component_ids}
-    found = lock_components(wanted)
-    if wanted - set(found):
-        raise NotFound("No such component.")
-    components = [found[int(cid)] for cid in dict.fromkeys(component_ids)]
+    starts, ends = _window(scheduled_for, scheduled_until, now)
+    components = locked_components(component_ids)
     maintenance = Incident(
         kind=IncidentKind.MAINTENANCE,
         name=name,
@@ -90,6 +105,8 @@ def schedule_maintenance(
         started_at=starts,
         scheduled_for=starts,
         scheduled_until=ends,
+        series_id=series_id,
+        occurrence_start=occurrence_start,
     )
     db.session.add(maintenance)
     db.session.flush()
@@ -100,12 +117,27 @@ def schedule_maintenance(
     return maintenance
 
 
+def locked_components(component_ids: Iterable[int]) -> list[Component]:
+    """The components asked for, locked, in the order given (duplicates dropped)."""
+    wanted = {int(cid) for cid in component_ids}
+    found = lock_components(wanted)
+    if wanted - set(found):
+        raise NotFound("No such component.")
+    return [found[int(cid)] for cid in dict.fromkeys(component_ids)]
+
+
 @transactional
 def reschedule(
-    maintenance: Incident, *, scheduled_for: datetime, scheduled_until: datetime, actor=None
+    maintenance: Incident,
+    *,
+    scheduled_for: datetime,
+    scheduled_until: datetime,
+    actor=None,
+    now: datetime | None = None,
 ) -> Incident:
-    """Move a maintenance window that has not started yet."""
-    starts, ends = _window(scheduled_for, scheduled_until)
+    """Move a maintenance window that has not started yet (to one not over)."""
+    now = now or utcnow()
+    starts, ends = _window(scheduled_for, scheduled_until, now)
     maintenance = _locked_maintenance(maintenance)
     if maintenance.status != IncidentStatus.SCHEDULED:
         raise Invalid(
@@ -114,7 +146,7 @@ def reschedule(
         )
     maintenance.scheduled_for = maintenance.started_at = starts
     maintenance.scheduled_until = ends
-    maintenance.updated_at = utcnow()
+    maintenance.updated_at = now
     bump_version()
     audit.record(actor, "maintenance.reschedule", "incident", maintenance.id)
     return maintenance
@@ -143,6 +175,9 @@ def _components_of(maintenance: Incident) -> list[Component]:
 def _advance(maintenance: Incident, status: IncidentStatus, message: str, actor, at: datetime):
     """Move a maintenance to `status`, flipping its components as the window opens or closes."""
     changes: dict[Component, ComponentStatus] = {}
+    if maintenance.status == IncidentStatus.SCHEDULED and status != IncidentStatus.SCHEDULED:
+        # History shows when it really ran: started early by hand, or late by the tick.
+        maintenance.started_at = at
     if status == IncidentStatus.IN_PROGRESS:
         # A component already down in an incident stays down: maintenance must
         # not hide an outage (nor later "restore" it to operational).
@@ -194,10 +229,12 @@ def post_maintenance_update(
 class TickResult:
     started: list[int] = field(default_factory=list)
     completed: list[int] = field(default_factory=list)
+    # Occurrences of recurring maintenance created ahead.
+    planned: list[int] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.started or self.completed)
+        return bool(self.started or self.completed or self.planned)
 
 
 def _due(statuses, column, now):
@@ -228,8 +265,10 @@ def tick(now: datetime | None = None) -> TickResult:
 
     Idempotent: a second run at the same time finds nothing due.
     """
+    from app.services.maintenance_series import plan_all
+
     now = now or utcnow()
-    result = TickResult()
+    result = TickResult(planned=plan_all(now))
     for maintenance in _with_components_locked(
         _due([IncidentStatus.SCHEDULED], Incident.scheduled_for, now)
     ):
