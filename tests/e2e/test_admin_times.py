@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.helpers import create_user, login
+from tests.e2e.helpers import axe_check, create_user, login
 
 pytestmark = pytest.mark.browser
 
@@ -68,3 +68,24 @@ def test_heading_and_input_agree_in_a_browser_elsewhere(
     starts = page.get_by_label("Starts (Europe/Paris)")
     assert starts.input_value() == "2099-07-01T09:00"
     shoot(page, f"maintenance-times-paris-{width}")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_admin_says_when_its_links_point_elsewhere(new_page, live_server, width):
+    """Opened at localhost while the public address is 127.0.0.1, does the admin say so at
+    the top of the page (readable in both colour schemes), and the settings page show the
+    address links start with?"""
+    live_server.reset()
+    email = create_user(live_server.app, "address@example.com", "admin")
+    other = live_server.url.replace("127.0.0.1", "localhost")
+    page = new_page(viewport={"width": width, "height": 900})
+    login(page, other, email)
+    page.goto(f"{other}/admin/settings")
+    warning = page.locator(".address-warning")
+    assert f"You are using this admin at {other}" in warning.inner_text()
+    assert live_server.url in page.locator(".public-address").inner_text()
+    shoot(page, f"settings-address-warning-{width}")
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        assert axe_check(page) == [], scheme
+    shoot(page, f"settings-address-warning-dark-{width}")
