@@ -20,7 +20,8 @@ from app.services import audit, validate
 from app.services.components import apply_status, lock_components
 from app.services.errors import Invalid, NotFound
 from app.services.incidents import MAX_TITLE, _affect
-from app.services.maintenance import _locked_maintenance, _window
+from app.services.maintenance import _locked_maintenance
+from app.services.maintenance_schedule import _window
 from app.services.page import bump_version
 from app.services.tx import transactional
 

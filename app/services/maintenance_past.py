@@ -16,7 +16,7 @@ from app.services import audit, validate
 from app.services.backfill import _insert_past_period
 from app.services.errors import Invalid
 from app.services.incidents import MAX_MESSAGE, MAX_TITLE, _affect, add_update
-from app.services.maintenance import locked_components
+from app.services.maintenance_schedule import locked_components
 from app.services.page import bump_version
 from app.services.tx import transactional
 

@@ -27,7 +27,7 @@ from app.services import audit, validate
 from app.services.components import lock_components
 from app.services.errors import Invalid, NotFound
 from app.services.incidents import MAX_MESSAGE, MAX_TITLE
-from app.services.maintenance import locked_components, schedule_maintenance
+from app.services.maintenance_schedule import locked_components, schedule_maintenance
 from app.services.page import bump_version, get_settings
 from app.services.tx import locked, transactional
 
