@@ -120,7 +120,10 @@ def tick_command() -> None:
     from app.services.maintenance import tick
 
     result = tick()
-    click.echo(f"started {len(result.started)}, completed {len(result.completed)}")
+    click.echo(
+        f"started {len(result.started)}, completed {len(result.completed)}, "
+        f"planned {len(result.planned)}"
+    )
 
 
 @click.command("worker")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from markupsafe import Markup
 from sqlalchemy import inspect
 
 from app import database
 from app.extensions import db
 from app.markup import render_markdown
-from app.models import ComponentStatus, IncidentStatus, PageSettings
+from app.models import ComponentStatus, IncidentStatus, PageSettings, utcnow
 from app.services.page import default_settings, get_settings
 
 _LAST_SETTINGS = "herald_last_page_settings"
@@ -78,9 +78,18 @@ def page_zone() -> ZoneInfo:
 
 
 def format_time(value: datetime | None, style: str = "datetime") -> Markup:
-    """`<time>` in the page's zone; static/js/localtime.js rewrites it to the visitor's."""
+    """`<time>` in the page's zone.
+
+    Public pages: static/js/localtime.js rewrites it to the visitor's zone. Admin pages:
+    it stays in the page's zone with its UTC offset ("06:12 (UTC+01:00)"), the zone the
+    admin's inputs are read in, so a heading and the input below it never disagree.
+    """
     if value is None:
         return Markup("")
+    iso = value.isoformat(timespec="seconds")
+    if has_request_context() and request.blueprint == "admin":
+        text = zone_time_text(value, page_zone(), style)
+        return Markup('<time datetime="{}">{}</time>').format(iso, text)
     local = value.astimezone(page_zone())
     if style == "date":
         text = local.strftime("%b %-d, %Y")
@@ -88,8 +97,28 @@ def format_time(value: datetime | None, style: str = "datetime") -> Markup:
         text = local.strftime("%H:%M %Z")
     else:
         text = local.strftime("%b %-d, %Y %H:%M %Z")
-    iso = value.isoformat(timespec="seconds")
     return Markup('<time datetime="{}" data-style="{}">{}</time>').format(iso, style, text)
+
+
+def utc_offset(value: datetime, zone: ZoneInfo) -> str:
+    """ "UTC+01:00": `zone`'s offset at `value` (it changes with summer time)."""
+    offset = value.astimezone(zone).strftime("%z") or "+0000"
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
+def zone_time_text(value: datetime, zone: ZoneInfo, style: str = "datetime") -> str:
+    """ "Nov 28, 2026 06:12 (UTC+01:00)"; a date alone carries no offset."""
+    local = value.astimezone(zone)
+    if style == "date":
+        return local.strftime("%b %-d, %Y")
+    clock = local.strftime("%H:%M" if style == "time" else "%b %-d, %Y %H:%M")
+    return f"{clock} ({utc_offset(value, zone)})"
+
+
+def zone_label() -> str:
+    """What admin date inputs say they are read in: "Europe/Paris (now UTC+01:00)"."""
+    zone = page_zone()
+    return f"{zone.key} (now {utc_offset(utcnow(), zone)})"
 
 
 def status_label(value: ComponentStatus | IncidentStatus) -> str:
@@ -103,6 +132,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(status_label, "status_label")
     app.jinja_env.globals.update(
         page_settings=page_settings,
+        zone_label=zone_label,
+        page_zone=page_zone,
         ComponentStatus=ComponentStatus,
         IncidentStatus=IncidentStatus,
     )

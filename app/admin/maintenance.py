@@ -1,20 +1,28 @@
-"""Admin views: scheduled maintenance — schedule, follow, advance, reschedule."""
+"""Admin views: scheduled maintenance — schedule, record past, follow, advance, edit."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import redirect, render_template, request, url_for
 
 from app.admin import bp, current_actor
 from app.admin.forms import saved, submit
-from app.admin.maintenance_forms import MaintenanceForm, MaintenanceUpdateForm, RescheduleForm
+from app.admin.maintenance_forms import (
+    EditMaintenanceForm,
+    MaintenanceForm,
+    MaintenanceUpdateForm,
+    PastMaintenanceForm,
+    RescheduleForm,
+)
 from app.admin.parsers import check_page, requested_page
 from app.models import Component, Incident
 from app.services import components as component_service
 from app.services import incidents as incident_service
 from app.services import maintenance as service
+from app.services import maintenance_series as series_service
 from app.services import status as status_service
 from app.services.errors import NotFound
-from app.templating import page_zone
+from app.services.maintenance_edit import edit_maintenance
+from app.services.maintenance_past import record_past_maintenance
 
 COMPLETED_PER_PAGE = 20
 
@@ -42,6 +50,7 @@ def maintenance_list():
         in_progress=status_service.active_maintenance() if first else [],
         upcoming=status_service.upcoming_maintenance() if first else [],
         completed=completed,
+        series=series_service.list_series() if first else [],
     )
 
 
@@ -64,10 +73,68 @@ def maintenance_new():
     return submit(form, save, lambda: _new_page(form, components))
 
 
-def _new_page(form: MaintenanceForm, components: list[Component]):
+@bp.route("/maintenance/past", methods=["GET", "POST"])
+def maintenance_past():
+    """Maintenance that already happened: straight to history, nobody notified."""
+    components = component_service.list_components()
+    form = PastMaintenanceForm(offered=components)
+
+    def save():
+        maintenance = record_past_maintenance(
+            name=form.title.data,
+            message=form.message.data,
+            started_at=form.starts.moment,
+            ended_at=form.ends.moment,
+            component_ids=form.components.data,
+            actor=current_actor(),
+        )
+        return saved("Past maintenance recorded.", _shown(maintenance))
+
+    return submit(form, save, lambda: _new_page(form, components, past=True))
+
+
+def _new_page(form: MaintenanceForm, components: list[Component], past: bool = False):
     return render_template(
-        "admin/maintenance/new.html", form=form, components=components, zone=page_zone().key
+        "admin/maintenance/new.html",
+        form=form,
+        components=components,
+        past=past,
+        # A window already over: offer the page that records it instead.
+        offer_past=not past and service.PAST_WINDOW in form.ends.errors,
     )
+
+
+@bp.route("/maintenance/<int:maintenance_id>/edit", methods=["GET", "POST"])
+def maintenance_edit(maintenance_id: int):
+    maintenance = _maintenance(maintenance_id)
+    components = component_service.list_components()
+    if request.method == "POST":
+        form = EditMaintenanceForm(offered=components)
+    else:
+        form = EditMaintenanceForm.showing(maintenance, components)
+    if not form.asks_start(maintenance):
+        del form.starts  # its start is history
+
+    def save():
+        edit_maintenance(
+            maintenance,
+            name=form.title.data,
+            component_ids=form.components.data,
+            scheduled_for=form.starts.moment if form.starts else None,
+            scheduled_until=form.ends.moment,
+            actor=current_actor(),
+        )
+        return saved("Maintenance changed.", _shown(maintenance))
+
+    def page():
+        return render_template(
+            "admin/maintenance/edit.html",
+            form=form,
+            maintenance=maintenance,
+            components=components,
+        )
+
+    return submit(form, save, page)
 
 
 @bp.get("/maintenance/<int:maintenance_id>")
@@ -86,7 +153,6 @@ def _show_page(maintenance: Incident, update_form=None, reschedule_form=None):
         maintenance=maintenance,
         form=update_form,
         reschedule_form=reschedule_form or RescheduleForm.showing(maintenance),
-        zone=page_zone().key,
     )
 
 

@@ -13,6 +13,7 @@ from app.admin import (  # noqa: F401
     embed,
     incidents,
     maintenance,
+    maintenance_series,
     settings,
     subscribers,
     tokens,

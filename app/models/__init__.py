@@ -3,7 +3,14 @@
 from app.models.api import ApiToken, IdempotentRequest
 from app.models.audit import AuditEvent
 from app.models.component import Component, ComponentGroup, ComponentStatusPeriod
-from app.models.enums import ComponentStatus, Impact, IncidentKind, IncidentStatus, Role
+from app.models.enums import (
+    Cadence,
+    ComponentStatus,
+    Impact,
+    IncidentKind,
+    IncidentStatus,
+    Role,
+)
 from app.models.incident import (
     AffectedComponent,
     ComponentChange,
@@ -14,6 +21,7 @@ from app.models.incident import (
 from app.models.mirror import MirrorChange
 from app.models.ops import WorkerHeartbeat
 from app.models.page import PageSettings
+from app.models.series import MaintenanceSeries
 from app.models.subscriber import (
     Delivery,
     DeliveryState,
@@ -31,6 +39,7 @@ __all__ = [
     "AffectedComponent",
     "ApiToken",
     "AuditEvent",
+    "Cadence",
     "Component",
     "ComponentChange",
     "ComponentGroup",
@@ -45,6 +54,7 @@ __all__ = [
     "IncidentStatus",
     "IncidentUpdate",
     "MirrorChange",
+    "MaintenanceSeries",
     "Notification",
     "NotificationKind",
     "PageSettings",

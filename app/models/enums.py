@@ -96,6 +96,17 @@ MAINTENANCE_STATUSES = (
 )
 
 
+class Cadence(StrEnum):
+    """How often a recurring maintenance window comes back."""
+
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+    @property
+    def label(self) -> str:
+        return {"weekly": "Every week", "monthly": "Every month"}[self.value]
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"

@@ -7,7 +7,6 @@ window is refused with what happened, never applied to a maintenance in progress
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +16,6 @@ from app.extensions import db
 from app.models import (
     Component,
     ComponentStatus,
-    Impact,
     Incident,
     IncidentKind,
     IncidentStatus,
@@ -26,8 +24,13 @@ from app.models import (
 from app.models.enums import MAINTENANCE_STATUSES
 from app.services import audit, validate
 from app.services.components import lock_components
-from app.services.errors import Invalid, NotFound
-from app.services.incidents import MAX_MESSAGE, MAX_TITLE, _affect, add_update
+from app.services.errors import Invalid
+from app.services.incidents import MAX_MESSAGE, add_update
+from app.services.maintenance_schedule import PAST_WINDOW as PAST_WINDOW
+from app.services.maintenance_schedule import _window
+from app.services.maintenance_schedule import locked_components as locked_components
+from app.services.maintenance_schedule import schedule_maintenance as schedule_maintenance
+from app.services.maintenance_series import plan_all
 from app.services.page import bump_version
 from app.services.tx import locked, transactional
 
@@ -51,61 +54,18 @@ _REACHED = {
 }
 
 
-def _window(starts: datetime, ends: datetime) -> tuple[datetime, datetime]:
-    starts = validate.aware(starts, "start")
-    ends = validate.aware(ends, "end")
-    if ends <= starts:
-        raise Invalid("The maintenance must end after it starts.", "scheduled_until")
-    return starts, ends
-
-
 @transactional
-def schedule_maintenance(
+def reschedule(
+    maintenance: Incident,
     *,
-    name: str,
-    message: str,
     scheduled_for: datetime,
     scheduled_until: datetime,
-    component_ids: Iterable[int] = (),
     actor=None,
     now: datetime | None = None,
 ) -> Incident:
-    """Plan a maintenance window; `tick` starts and completes it on time."""
+    """Move a maintenance window that has not started yet (to one not over)."""
     now = now or utcnow()
-    name = validate.text(name, "title", max_len=MAX_TITLE)
-    message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
-    starts, ends = _window(scheduled_for, scheduled_until)
-    wanted = {int(cid) for cid in component_ids}
-    found = lock_components(wanted)
-    if wanted - set(found):
-        raise NotFound("No such component.")
-    components = [found[int(cid)] for cid in dict.fromkeys(component_ids)]
-    maintenance = Incident(
-        kind=IncidentKind.MAINTENANCE,
-        name=name,
-        status=IncidentStatus.SCHEDULED,
-        impact=Impact.MAINTENANCE,
-        created_at=now,
-        updated_at=now,
-        started_at=starts,
-        scheduled_for=starts,
-        scheduled_until=ends,
-    )
-    db.session.add(maintenance)
-    db.session.flush()
-    _affect(maintenance, components)
-    add_update(maintenance, IncidentStatus.SCHEDULED, message, {}, actor=actor, at=now)
-    bump_version()
-    audit.record(actor, "maintenance.schedule", "incident", maintenance.id, name=name)
-    return maintenance
-
-
-@transactional
-def reschedule(
-    maintenance: Incident, *, scheduled_for: datetime, scheduled_until: datetime, actor=None
-) -> Incident:
-    """Move a maintenance window that has not started yet."""
-    starts, ends = _window(scheduled_for, scheduled_until)
+    starts, ends = _window(scheduled_for, scheduled_until, now)
     maintenance = _locked_maintenance(maintenance)
     if maintenance.status != IncidentStatus.SCHEDULED:
         raise Invalid(
@@ -114,7 +74,7 @@ def reschedule(
         )
     maintenance.scheduled_for = maintenance.started_at = starts
     maintenance.scheduled_until = ends
-    maintenance.updated_at = utcnow()
+    maintenance.updated_at = now
     bump_version()
     audit.record(actor, "maintenance.reschedule", "incident", maintenance.id)
     return maintenance
@@ -143,6 +103,9 @@ def _components_of(maintenance: Incident) -> list[Component]:
 def _advance(maintenance: Incident, status: IncidentStatus, message: str, actor, at: datetime):
     """Move a maintenance to `status`, flipping its components as the window opens or closes."""
     changes: dict[Component, ComponentStatus] = {}
+    if maintenance.status == IncidentStatus.SCHEDULED and status != IncidentStatus.SCHEDULED:
+        # History shows when it really ran: started early by hand, or late by the tick.
+        maintenance.started_at = at
     if status == IncidentStatus.IN_PROGRESS:
         # A component already down in an incident stays down: maintenance must
         # not hide an outage (nor later "restore" it to operational).
@@ -194,10 +157,12 @@ def post_maintenance_update(
 class TickResult:
     started: list[int] = field(default_factory=list)
     completed: list[int] = field(default_factory=list)
+    # Occurrences of recurring maintenance created ahead.
+    planned: list[int] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.started or self.completed)
+        return bool(self.started or self.completed or self.planned)
 
 
 def _due(statuses, column, now):
@@ -229,7 +194,7 @@ def tick(now: datetime | None = None) -> TickResult:
     Idempotent: a second run at the same time finds nothing due.
     """
     now = now or utcnow()
-    result = TickResult()
+    result = TickResult(planned=plan_all(now))
     for maintenance in _with_components_locked(
         _due([IncidentStatus.SCHEDULED], Incident.scheduled_for, now)
     ):

@@ -21,7 +21,7 @@ def seeded(live_server):
     """A page with content on every part: groups, an active incident, a resolved one with a
     published postmortem, upcoming maintenance, and two accounts. Returns the ids."""
     from app.models import utcnow
-    from app.services import api_tokens, components, incidents, maintenance
+    from app.services import api_tokens, components, incidents, maintenance, maintenance_series
 
     live_server.reset()
     create_user(live_server.app, ADMIN_EMAIL, "admin")
@@ -74,8 +74,21 @@ def seeded(live_server):
             scheduled_until=now + timedelta(days=1, hours=2),
             component_ids=[database.id],
         )
+        patching = maintenance_series.create_series(
+            name="Weekly patching",
+            message="Servers are patched.",
+            cadence="weekly",
+            first_start=now + timedelta(days=2),
+            first_end=now + timedelta(days=2, hours=1),
+            component_ids=[website.id],
+        )
         api_tokens.create_token(name="Deploy pipeline", role="manager", actor="test")
-        ids = {"active": active.id, "resolved": resolved.id, "maintenance": planned.id}
+        ids = {
+            "active": active.id,
+            "resolved": resolved.id,
+            "maintenance": planned.id,
+            "series": patching.id,
+        }
     paths = seed_subscribers(live_server.app, ids["resolved"], ids["active"])
     return ids | paths | _failed_delivery(live_server.app, ids["active"])
 
@@ -131,6 +144,11 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-incident-new", "/admin/incidents/new", True),
         ("admin-maintenance", "/admin/maintenance", True),
         ("admin-maintenance-new", "/admin/maintenance/new", True),
+        ("admin-maintenance-show", f"/admin/maintenance/{ids['maintenance']}", True),
+        ("admin-maintenance-edit", f"/admin/maintenance/{ids['maintenance']}/edit", True),
+        ("admin-maintenance-past", "/admin/maintenance/past", True),
+        ("admin-maintenance-series-new", "/admin/maintenance/series/new", True),
+        ("admin-maintenance-series", f"/admin/maintenance/series/{ids['series']}", True),
         ("admin-users", "/admin/users", True),
         ("admin-settings", "/admin/settings", True),
         ("admin-embed", "/admin/embed", True),

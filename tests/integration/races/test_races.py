@@ -221,3 +221,41 @@ def test_moving_components_and_groups_at_once_keeps_one_position_each(site):
             for model in (Component, ComponentGroup):
                 positions = db.session.scalars(select(model.position)).all()
                 assert len(set(positions)) == len(positions), f"{model.__name__}: {positions}"
+
+
+def test_ticks_at_once_create_each_recurring_occurrence_once(site):
+    """If four workers tick at the same moment, does each week's occurrence of a recurring
+    maintenance exist once, with no tick failing?"""
+    from app.models import MaintenanceSeries
+
+    for round_ in range(3):
+        now = utcnow()
+        with site.app.app_context():
+            series = MaintenanceSeries(
+                name=f"Weekly {round_}",
+                message="Patching.",
+                cadence="weekly",
+                first_start=now + timedelta(hours=1),
+                duration_minutes=60,
+                time_zone="Etc/UTC",
+                component_ids=[],
+            )
+            db.session.add(series)
+            db.session.commit()
+            series_id = series.id
+        failures = []
+
+        def tick(failures=failures):
+            with site.app.app_context():
+                try:
+                    maintenance.tick()
+                except Exception as exc:  # noqa: BLE001 - a failing tick is what we look for
+                    failures.append(exc)
+
+        site.race("ticks planning at once", [tick] * 4)
+        assert failures == []
+        with site.app.app_context():
+            starts = db.session.scalars(
+                select(Incident.scheduled_for).where(Incident.series_id == series_id)
+            ).all()
+        assert len(starts) == 2 == len(set(starts))

@@ -143,11 +143,11 @@ def test_manual_update_cannot_go_back(window):
 def test_only_unstarted_maintenance_can_be_rescheduled(window):
     """Is rescheduling refused once the maintenance has started?"""
     planned, _, _ = window
-    maintenance.reschedule(planned, scheduled_for=at(20), scheduled_until=at(80))
+    maintenance.reschedule(planned, scheduled_for=at(20), scheduled_until=at(80), now=at(1))
     assert maintenance.tick(now=at(10)).changed is False
     maintenance.tick(now=at(20))
     with pytest.raises(Invalid, match="not started"):
-        maintenance.reschedule(planned, scheduled_for=at(30), scheduled_until=at(90))
+        maintenance.reschedule(planned, scheduled_for=at(30), scheduled_until=at(90), now=at(21))
 
 
 def test_maintenance_never_hides_an_outage_that_was_already_there(window):
