@@ -66,7 +66,10 @@ def maintenance_new():
 
 def _new_page(form: MaintenanceForm, components: list[Component]):
     return render_template(
-        "admin/maintenance/new.html", form=form, components=components, zone=page_zone().key
+        "admin/maintenance/new.html",
+        form=form,
+        groups=component_service.grouped(components),
+        zone=page_zone().key,
     )
 
 
