@@ -11,7 +11,7 @@ from app.models.incident import (
     UpdateRevision,
 )
 from app.models.ops import WorkerHeartbeat
-from app.models.page import PageSettings
+from app.models.page import PageImage, PageSettings
 from app.models.subscriber import (
     Delivery,
     DeliveryState,
@@ -42,6 +42,7 @@ __all__ = [
     "IncidentUpdate",
     "Notification",
     "NotificationKind",
+    "PageImage",
     "PageSettings",
     "Role",
     "Subscriber",
