@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.cache import read_generation
 from app.extensions import db
 from app.models import Component, Incident
+from app.services.page import get_settings
 
 MARKER = ".herald-mirror"
 BLUEPRINTS = ("public", "api")
@@ -57,10 +58,16 @@ def _component_codes() -> list[str]:
     return list(db.session.scalars(select(Component.code).order_by(Component.id)))
 
 
+def _brand_files() -> list[str]:
+    logo = get_settings().logo_image
+    return [logo] if logo else []
+
+
 # URL arguments Herald knows how to list; a route needing any other is reported.
 ARGUMENT_VALUES: dict[str, Callable[[], list[str]]] = {
     "incident_id": _incident_ids,
     "code": _component_codes,
+    "filename": _brand_files,
 }
 
 

@@ -24,9 +24,10 @@ class PageSettings(db.Model):
     accent_color: Mapped[str] = mapped_column(String(7), default="#1f6feb")
     support_url: Mapped[str | None] = mapped_column(String(500))
     time_zone: Mapped[str] = mapped_column(String(64), default="Etc/UTC")
-    # The uploaded logo's and favicon's version (see PageImage), or None: pages link to
-    # them by it, so each can be cached for a year and still change at once.
-    logo_image: Mapped[str | None] = mapped_column(String(16))
+    # The uploaded logo's file name, version in it ("logo-<version>.png"), and the
+    # favicon's version (see PageImage), or None: pages link to them by these, so each
+    # can be cached for a year and still change at once.
+    logo_image: Mapped[str | None] = mapped_column(String(40))
     favicon_image: Mapped[str | None] = mapped_column(String(16))
     # Bumped in the same transaction as every change a visitor could see:
     # the public ETag and the cache key of rendered output.

@@ -7,28 +7,30 @@ from pathlib import Path
 from flask import Response, abort, current_app, request
 
 from app.public import bp
-from app.services.page_images import get_image
+from app.services.page_images import file_name, get_image
 
 YEAR = "public, max-age=31536000, immutable"
 # Without the page's `?v=` the URL may soon show another file: revalidate (an ETag 304).
 SHORT = "public, max-age=300"
 
 
-def _image(data: bytes, content_type: str, version: str) -> Response:
+def _image(data: bytes, content_type: str, version: str, forever: bool = False) -> Response:
     response = Response(data, mimetype=content_type)
     response.set_etag(version)
-    # Links from the pages carry ?v=<version>: that URL always means these bytes.
-    response.headers["Cache-Control"] = YEAR if request.args.get("v") == version else SHORT
+    # A URL holding the version (the logo's name, the favicon's ?v=) always means these bytes.
+    forever = forever or request.args.get("v") == version
+    response.headers["Cache-Control"] = YEAR if forever else SHORT
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response.make_conditional(request)
 
 
-@bp.route("/brand/logo")
-def logo():
+@bp.route("/brand/<filename>")
+def logo(filename: str):
+    """The uploaded logo, under a name that holds its version: cached for a year."""
     image = get_image("logo")
-    if image is None:
-        abort(404, "No logo has been uploaded.")
-    return _image(image.data, image.content_type, image.version)
+    if image is None or file_name(image) != filename:
+        abort(404, "No such image: the logo may have been replaced.")
+    return _image(image.data, image.content_type, image.version, forever=True)
 
 
 @bp.route("/favicon.ico")

@@ -30,6 +30,8 @@ FORMATS = {
     "WEBP": "image/webp",
     "ICO": "image/x-icon",
 }
+# The file name extension of each type: a static mirror's web server types files by it.
+EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/x-icon": "ico"}
 ACCEPTED = "PNG, JPEG, WebP or ICO"
 
 
@@ -107,6 +109,11 @@ def inspect_image(data: bytes | None, kind: str) -> ImageFile:
     return ImageFile(FORMATS[found], width, height)
 
 
+def file_name(image: PageImage) -> str:
+    """The name the image is served under, e.g. "logo-1a2b3c4d5e6f7a8b.png"."""
+    return f"{image.kind}-{image.version}.{EXTENSIONS[image.content_type]}"
+
+
 def get_image(kind: str) -> PageImage | None:
     return db.session.get(PageImage, kind) if kind in KINDS else None
 
@@ -142,7 +149,7 @@ def update_images(
             row.width, row.height, row.updated_at = found.width, found.height, utcnow()
             db.session.add(row)
             changed[kind] = f"{found.content_type} {found.width}×{found.height}"
-            setattr(settings, column, version)
+            setattr(settings, column, file_name(row) if kind == "logo" else version)
         elif kind in remove and getattr(settings, column):
             row = db.session.get(PageImage, kind)
             if row is not None:

@@ -7,7 +7,8 @@ Create Date: 2026-11-28 10:40:00
 The page's logo and favicon may be uploaded (PNG, JPEG, WebP or ICO, small) instead
 of linked: the bytes live in `page_images`, one row per kind, so every host serves
 the same file and a backup holds it. `page_settings` keeps each one's version, so the
-pages link to `/brand/logo?v=…` and `/favicon.ico?v=…` without a second query.
+pages link to `/brand/logo-<version>.png` and `/favicon.ico?v=<version>` without a
+second query.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -35,7 +36,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("kind", name=op.f("pk_page_images")),
     )
     with op.batch_alter_table("page_settings", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("logo_image", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("logo_image", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("favicon_image", sa.String(length=16), nullable=True))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
 import pytest
 from PIL import Image
@@ -54,21 +55,22 @@ def test_uploaded_logo_is_shown_and_served_with_long_caching(as_admin, client):
     png = image_bytes("PNG")
     response = upload(as_admin, logo=(png, "acme.png"))
     assert response.status_code == 302
-    version = _settings().logo_image
-    assert version and len(version) == 16
+    name = _settings().logo_image
+    assert re.fullmatch(r"logo-[0-9a-f]{16}\.png", name)
+    version = name[5:21]
 
     page = client.get("/").get_data(as_text=True)
-    assert f'<img src="/brand/logo?v={version}" alt="Herald Status" class="logo">' in page
-    served = client.get(f"/brand/logo?v={version}")
+    assert f'<img src="/brand/{name}" alt="Herald Status" class="logo">' in page
+    served = client.get(f"/brand/{name}")
     assert served.status_code == 200
     assert served.mimetype == "image/png"
     assert served.get_data() == png
     assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert served.headers["ETag"] == f'"{version}"'
     assert served.headers["X-Content-Type-Options"] == "nosniff"
-    again = client.get(f"/brand/logo?v={version}", headers={"If-None-Match": f'"{version}"'})
+    again = client.get(f"/brand/{name}", headers={"If-None-Match": f'"{version}"'})
     assert again.status_code == 304
-    assert "immutable" not in client.get("/brand/logo").headers["Cache-Control"]
+    assert client.get("/brand/logo-0000000000000000.png").status_code == 404, "an old name"
 
 
 @pytest.mark.parametrize(
@@ -84,7 +86,9 @@ def test_jpeg_and_webp_logos_are_served_as_what_they_are(
 ):
     """Is a JPEG or WebP logo accepted and served with its own type, whatever its name?"""
     assert upload(as_admin, logo=(image_bytes(fmt), filename)).status_code == 302
-    assert client.get("/brand/logo").mimetype == content_type
+    name = _settings().logo_image
+    assert name.endswith({"image/jpeg": ".jpg", "image/webp": ".webp"}[content_type])
+    assert client.get(f"/brand/{name}").mimetype == content_type
 
 
 def test_favicon_answers_before_and_after_an_upload(as_admin, client):
@@ -168,10 +172,11 @@ def test_a_request_over_the_size_limit_is_refused(as_admin):
 def test_uploaded_images_can_be_removed(as_admin, client):
     """Can I take the logo away again, so the page shows its name?"""
     upload(as_admin, logo=(image_bytes("PNG"), "logo.png"))
+    name = _settings().logo_image
     response = as_admin.post("/admin/settings/images", {"remove_logo": "y"})
     assert response.status_code == 302
     assert _settings().logo_image is None
-    assert client.get("/brand/logo").status_code == 404
+    assert client.get(f"/brand/{name}").status_code == 404
     assert 'class="logo"' not in client.get("/").get_data(as_text=True)
 
 
@@ -190,3 +195,17 @@ def test_managers_cannot_change_the_logo(as_manager):
     response = upload(as_manager, logo=(image_bytes("PNG"), "logo.png"))
     assert response.status_code == 403
     assert get_image("logo") is None
+
+
+def test_the_static_mirror_carries_the_uploaded_logo(app, as_admin, tmp_path):
+    """Does a published mirror hold the logo under the name its pages link to?"""
+    from app.publish import publish
+
+    png = image_bytes("PNG")
+    upload(as_admin, logo=(png, "logo.png"))
+    name = _settings().logo_image
+    mirror = tmp_path / "mirror"
+    publish(app, mirror)
+    assert (mirror / "brand" / name).read_bytes() == png
+    assert f'src="/brand/{name}"' in (mirror / "index.html").read_text(encoding="utf-8")
+    assert (mirror / "favicon.ico").is_file()
