@@ -67,6 +67,13 @@ class AdminForm(FlaskForm):
 class Required(DataRequired):
     """Filled in, and not only with spaces; the message defaults to "<Label> is required."."""
 
+    def __init__(self, message=None):
+        super().__init__(message)
+        # Not the browser's `required` attribute: the browser would stop the form at the
+        # first empty field, one message per submit, where the server shows every mistake
+        # at once. The field macro tells assistive technology instead (aria-required).
+        self.field_flags = {"aria_required": True}
+
     def __call__(self, form, field):
         if field.data and (not isinstance(field.data, str) or field.data.strip()):
             return

@@ -97,7 +97,7 @@ def _new_page(form: MaintenanceForm, components: list[Component], past: bool = F
     return render_template(
         "admin/maintenance/new.html",
         form=form,
-        components=components,
+        groups=component_service.grouped(components),
         past=past,
         # A window already over: offer the page that records it instead.
         offer_past=not past and service.PAST_WINDOW in form.ends.errors,

@@ -56,6 +56,7 @@ from app.mirror.files import (
 )
 from app.models import AffectedComponent, Component, Incident
 from app.services import status as status_service
+from app.services.page import get_settings
 
 BLUEPRINTS = ("public", "api")
 HISTORY = "/history"
@@ -69,10 +70,16 @@ def _component_codes() -> list[str]:
     return list(db.session.scalars(select(Component.code).order_by(Component.id)))
 
 
+def _brand_files() -> list[str]:
+    logo = get_settings().logo_image
+    return [logo] if logo else []
+
+
 # URL arguments Herald knows how to list; a route needing any other is reported.
 ARGUMENT_VALUES: dict[str, Callable[[], list[str]]] = {
     "incident_id": _incident_ids,
     "code": _component_codes,
+    "filename": _brand_files,
 }
 
 

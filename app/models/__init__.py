@@ -20,7 +20,7 @@ from app.models.incident import (
 )
 from app.models.mirror import MirrorChange
 from app.models.ops import WorkerHeartbeat
-from app.models.page import PageSettings
+from app.models.page import PageImage, PageSettings
 from app.models.series import MaintenanceSeries
 from app.models.subscriber import (
     Delivery,
@@ -57,6 +57,7 @@ __all__ = [
     "MaintenanceSeries",
     "Notification",
     "NotificationKind",
+    "PageImage",
     "PageSettings",
     "Role",
     "Subscriber",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -24,7 +24,31 @@ class PageSettings(db.Model):
     accent_color: Mapped[str] = mapped_column(String(7), default="#1f6feb")
     support_url: Mapped[str | None] = mapped_column(String(500))
     time_zone: Mapped[str] = mapped_column(String(64), default="Etc/UTC")
+    # The uploaded logo's file name, version in it ("logo-<version>.png"), and the
+    # favicon's version (see PageImage), or None: pages link to them by these, so each
+    # can be cached for a year and still change at once.
+    logo_image: Mapped[str | None] = mapped_column(String(40))
+    favicon_image: Mapped[str | None] = mapped_column(String(16))
     # Bumped in the same transaction as every change a visitor could see:
     # the public ETag and the cache key of rendered output.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PageImage(db.Model):
+    """An uploaded image Herald serves itself: the logo or the favicon.
+
+    Kept in the database, so every host of a scale-out deployment serves the same file
+    and a backup holds it. Small by rule (app/services/page_images.py).
+    """
+
+    __tablename__ = "page_images"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # "logo" or "favicon"
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    # The first 16 hex digits of the SHA-256 of `data`: the ETag, and the `?v=` of links.
+    version: Mapped[str] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -36,6 +36,8 @@ class Section:
 
     group: ComponentGroup | None
     components: list[Component] = field(default_factory=list)
+    # The ungrouped components of a page that has groups, shown under "Other components".
+    others: bool = False
 
     @property
     def worst_status(self) -> ComponentStatus:
@@ -59,7 +61,8 @@ def counts_maintenance() -> bool:
 
 
 def component_sections(components: list[Component], groups: list[ComponentGroup]) -> list[Section]:
-    """Groups and ungrouped components in page order; a group sits where its first child does."""
+    """Groups in page order (a group sits where its first child does). Ungrouped components
+    follow in one "Other components" section, or, on a page without groups, one by one."""
     # Groups looked up by id, not through component.group: that would be a query per group.
     group_of = {group.id: group for group in groups}
     sections: list[Section] = []
@@ -75,7 +78,12 @@ def component_sections(components: list[Component], groups: list[ComponentGroup]
         else:
             by_group[group.id] = Section(group, [component])
             sections.append(by_group[group.id])
-    return sections
+    if not by_group:
+        return sections
+    # A lone component among groups would read as one more group's header: name them.
+    ungrouped = [c for s in sections if s.group is None for c in s.components]
+    grouped = [s for s in sections if s.group is not None]
+    return grouped + ([Section(None, ungrouped, others=True)] if ungrouped else [])
 
 
 @bp.route("/")

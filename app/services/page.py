@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import select, update
@@ -87,6 +88,19 @@ def parse_time_zone(value: str | None) -> str:
     return value
 
 
+def check_logo_url(value: str | None) -> str | None:
+    """An https:// image address, or None: the pages' security policy loads images from
+    Herald itself and https only, so an http:// logo would never show."""
+    value = validate.http_url(value, "logo URL")
+    if value is not None and urlsplit(value).scheme != "https":
+        raise Invalid(
+            "Logo URL must start with https://: the page's security policy blocks images "
+            "over plain http. Use the https address, or upload the logo instead.",
+            "logo URL",
+        )
+    return value
+
+
 @transactional
 def update_settings(
     *,
@@ -100,7 +114,7 @@ def update_settings(
     """Validate and save the page settings."""
     values = {
         "name": validate.text(name, "page name", max_len=MAX_NAME),
-        "logo_url": validate.http_url(logo_url, "logo URL"),
+        "logo_url": check_logo_url(logo_url),
         "accent_color": validate.color(accent_color),
         "support_url": validate.http_url(support_url, "support URL"),
         "time_zone": parse_time_zone(time_zone),

@@ -8,7 +8,7 @@ import re
 from tests.e2e.helpers import validate_html
 
 STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"?]+)')
-SUMMARY = re.compile(r'<div class="form-errors" role="alert">(.*?)</div>', re.S)
+SUMMARY = re.compile(r'<div class="form-errors" role="alert"[^>]*>(.*?)</div>', re.S)
 
 
 def _text(response) -> str:
