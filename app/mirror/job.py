@@ -1,6 +1,6 @@
 """Keeps HERALD_PUBLISH_DIR current: a loop in a thread of its own, beside the worker's.
 
-After each change it re-publishes only what the change touched (publish.publish_changes),
+After each change it re-publishes only what the change touched (update.publish_changes),
 from the change log (changes.py); when it cannot know what changed (no mirror yet,
 another version of Herald wrote it, the log's chain is broken) it publishes everything,
 atomically. Its own thread, so a full publish at 100,000 incidents never holds up the
@@ -22,7 +22,8 @@ from app.cache.version import clock_bucket
 from app.extensions import db
 from app.mirror import changes as change_log
 from app.mirror.files import MARKER, Marker, lock
-from app.mirror.publish import Result, build_of, publish_changes, publish_locked, report
+from app.mirror.publish import Result, build_of, publish_locked, report
+from app.mirror.update import publish_changes
 
 log = logging.getLogger("herald.publish")
 POLL_SECONDS = 0.5
@@ -72,8 +73,19 @@ class MirrorJob:
             # This process may hold a render of an older version for a moment after a
             # commit elsewhere; it asks the database before rendering.
             signal_change(self.app)
-            result = publish_changes(self.app, self.directory, marker, found, current)
-        self.published, self.refreshed = result.generation, bucket
+            result = publish_changes(
+                self.app,
+                self.directory,
+                marker,
+                found,
+                current,
+                lambda: self._read(lambda: change_log.generation(db.session)) != current,
+                # Back only to finish history pages a newer change interrupted.
+                first_pass=not (found.nothing and bucket == self.refreshed),
+            )
+        self.refreshed = bucket
+        # Left unfinished, the next run (at once) takes it up again.
+        self.published = result.generation if result.complete else None
         self._read(lambda: change_log.prune(db.session, result.generation))
         return result
 
@@ -95,6 +107,8 @@ class MirrorJob:
             else:
                 if result is not None and (result.kind == "full" or result.files):
                     report(result, log.info)
+                if result is not None and not result.complete:
+                    continue  # a newer change first, then back to the history pages
             change_log.committed.wait(poll)
 
 

@@ -15,9 +15,10 @@ from sqlalchemy import select, text
 from app.cache import version as cache_version
 from app.extensions import db
 from app.mirror import job as mirror_job
+from app.mirror import update
 from app.mirror.files import MARKER, file_for
 from app.mirror.job import MirrorJob
-from app.mirror.publish import publish
+from app.mirror.publish import Fetcher, publish
 from app.models import Incident
 from app.public import pages
 from app.services import components, incidents
@@ -248,3 +249,37 @@ def test_publish_explains_a_directory_it_cannot_use(site, tmp_path):
         locked.mkdir(mode=0o500)
         result = runner.invoke(args=["publish", str(locked / "out")])
         assert result.exit_code != 0 and "Cannot write" in result.output
+
+
+def test_a_change_landing_during_the_history_pages_goes_out_first(site, tmp_path, monkeypatch):
+    """When a change lands while history pages are being rewritten, does the job stop,
+    publish that change, then finish every history page?"""
+    monkeypatch.setattr(update, "CHUNK", 1)
+    job, mirror = _published(site, tmp_path)
+    opened = _open_incident()
+    # A resolution moves every history page along by one.
+    incidents.post_update(opened, status="resolved", message="Fixed.", actor="test")
+    original = Fetcher.get
+
+    def get(self, path, page=None):
+        if page == 2 and not landed:
+            landed.append(True)
+            with site.app_context():
+                incidents.open_incident(
+                    name="Another one", impact="minor", message="Seen.", actor="test"
+                )
+        return original(self, path, page)
+
+    landed: list[bool] = []
+    monkeypatch.setattr(Fetcher, "get", get)
+    first = job.run_once()
+    assert landed and not first.complete
+    assert b"Another one" not in (mirror / "index.html").read_bytes()
+    second = job.run_once()
+    assert b"Another one" in (mirror / "index.html").read_bytes()
+    while not second.complete:
+        second = job.run_once()
+    monkeypatch.setattr(Fetcher, "get", original)
+    fresh = tmp_path / "fresh"
+    publish(site, fresh)
+    assert _tree(mirror) == _tree(fresh)

@@ -1,0 +1,170 @@
+"""Updating a mirror in place after changes: what they touched, the status page first.
+
+Two passes. The first writes what a visitor checks first and what every change
+moves: the status page, the touched incidents' pages, the page-wide documents
+(feeds, API, badges, uptime, calendar, /history itself), the feeds and badge of
+the components concerned, and the API documents of incidents whose components
+changed. The marker then moves to the new generation, with the touched
+incidents kept as "pending" for the history pages.
+
+The second brings the history pages up to date: those whose list moved (a
+resolution shifts every page after it by one) or that list a pending incident.
+At 100,000 incidents that can be thousands of pages, so it stops between chunks
+as soon as another change lands, saving what it finished; the job then runs the
+first pass for the new change and comes back here.
+
+Files are written only when their bytes differ, each with one rename.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import select
+
+from app.extensions import db
+from app.mirror import changes as change_log
+from app.mirror.files import Marker, file_for, remove
+from app.mirror.publish import (
+    HISTORY,
+    Fetcher,
+    History,
+    Result,
+    build_paths,
+    public_rules,
+    read_database,
+)
+from app.models import AffectedComponent, Component
+
+# History pages rendered between two looks at whether another change landed.
+CHUNK = 25
+
+
+def publish_changes(
+    app: Flask,
+    directory: Path,
+    marker: Marker,
+    found: change_log.Changes,
+    generation: str,
+    moved: Callable[[], bool] = lambda: False,
+    *,
+    first_pass: bool = True,
+) -> Result:
+    """Bring the mirror at `directory` (holding `marker`) from its generation to
+    `generation`, given what changed between (`found`, not everything); `moved()` says
+    whether a newer change has landed since. Without `first_pass`, only finish the history
+    pages an interrupted run left. The caller holds the mirror's lock."""
+    started = time.monotonic()
+    result = Result(directory, generation, kind="changes")
+    with app.app_context():
+        codes, listing, history = read_database(
+            lambda: (
+                _component_codes_for(found),
+                _incidents_of(found.components),
+                History.read(),
+            )
+        )
+    fetcher = Fetcher(app, directory, result, in_place=True)
+    if first_pass:
+        paths = _first_pass(app, found, codes, listing)
+        contextvars.Context().run(_fetch, fetcher, paths)
+        pending = set(marker.pending) | found.incidents
+        marker = Marker(generation, marker.build, list(marker.history), sorted(pending))
+        marker.save(directory)
+    result.complete = contextvars.Context().run(_history_pass, fetcher, marker, history, moved)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _first_pass(app: Flask, found, codes: list[str], listing: set[int]) -> list[str]:
+    rules = public_rules(app)
+    touched = [str(i) for i in sorted(found.incidents)]
+    # The status page, then the touched incidents: what a visitor checks first.
+    paths = ["/", *build_paths(rules, "incident_id", touched)]
+    paths += [rule.rule for rule in rules if not rule.arguments and rule.rule != "/"]
+    paths += build_paths(rules, "code", codes)
+    # An incident's API document lists its components as they are now.
+    api_rules = [rule for rule in rules if rule.endpoint.startswith("api.")]
+    paths += build_paths(
+        api_rules, "incident_id", [str(i) for i in sorted(listing - found.incidents)]
+    )
+    return paths
+
+
+def _component_codes_for(found: change_log.Changes) -> list[str]:
+    """The touched components, and those the touched incidents concern (their feeds list
+    them)."""
+    ids = set(found.components)
+    if found.incidents:
+        query = select(AffectedComponent.component_id).where(
+            AffectedComponent.incident_id.in_(found.incidents),
+            AffectedComponent.component_id.is_not(None),
+        )
+        ids.update(db.session.scalars(query))
+    if not ids:
+        return []
+    query = select(Component.code).where(Component.id.in_(ids)).order_by(Component.id)
+    return list(db.session.scalars(query))
+
+
+def _incidents_of(component_ids: set[int]) -> set[int]:
+    """The incidents that concern any of these components."""
+    if not component_ids:
+        return set()
+    query = select(AffectedComponent.incident_id).where(
+        AffectedComponent.component_id.in_(component_ids)
+    )
+    return set(db.session.scalars(query))
+
+
+def _fetch(fetcher: Fetcher, paths: list[str]) -> None:
+    for path in paths:
+        fetcher.get(path)
+
+
+def _history_pass(
+    fetcher: Fetcher, marker: Marker, history: History, moved: Callable[[], bool]
+) -> bool:
+    """Bring the history pages up to date; False when stopped for a newer change."""
+    count = len(history.pages)
+    fingerprints = history.fingerprints()
+    written = (marker.history + [""] * count)[:count]
+    pending = set(marker.pending)
+    # One page: /history alone (written in the first pass), no /history?page=N files.
+    due = (
+        []
+        if count == 1
+        else [
+            number
+            for number, items in enumerate(history.pages, start=1)
+            if written[number - 1] != fingerprints[number - 1] or pending.intersection(items)
+        ]
+    )
+    for start in range(0, len(due), CHUNK):
+        chunk = due[start : start + CHUNK]
+        for number in chunk:
+            fetcher.get(HISTORY, number)
+        if moved():
+            # These pages may show the newer change, or part of it: not known to match
+            # any list, so they are checked again once that change's first pass is out.
+            for number in chunk:
+                written[number - 1] = ""
+            _save(fetcher.root, marker, written, marker.pending)
+            return False
+        for number in chunk:
+            written[number - 1] = fingerprints[number - 1]
+        _save(fetcher.root, marker, written, marker.pending)
+    # Pages past the end, and /history?page=1 once there is only one page.
+    for number in range(1 if count == 1 else count + 1, len(marker.history) + 1):
+        if remove(fetcher.root / file_for(HISTORY, number)):
+            fetcher.result.removed += 1
+    _save(fetcher.root, marker, written if count > 1 else [fingerprints[0]], [])
+    return True
+
+
+def _save(root: Path, marker: Marker, written: list[str], pending: list[int]) -> None:
+    Marker(marker.generation, marker.build, written, pending).save(root)
