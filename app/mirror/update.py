@@ -9,9 +9,9 @@ incidents kept as "pending" for the history pages.
 
 The second brings the history pages up to date: those whose list moved (a
 resolution shifts every page after it by one) or that list a pending incident.
-At 100,000 incidents that can be thousands of pages, so it stops between chunks
-as soon as another change lands, saving what it finished; the job then runs the
-first pass for the new change and comes back here.
+At 100,000 incidents that can be thousands of pages, so every quarter second it
+looks whether another change has landed and, if so, stops, saving what it
+finished; the job then runs the first pass for the new change and comes back.
 
 Files are written only when their bytes differ, each with one rename.
 """
@@ -40,8 +40,9 @@ from app.mirror.publish import (
 )
 from app.models import AffectedComponent, Component
 
-# History pages rendered between two looks at whether another change landed.
-CHUNK = 25
+# How often (seconds of rendering) the history pass looks whether another change landed:
+# the longest a new change waits behind it, plus one page.
+CHECK_SECONDS = 0.25
 
 
 def publish_changes(
@@ -144,20 +145,24 @@ def _history_pass(
             if written[number - 1] != fingerprints[number - 1] or pending.intersection(items)
         ]
     )
-    for start in range(0, len(due), CHUNK):
-        chunk = due[start : start + CHUNK]
-        for number in chunk:
-            fetcher.get(HISTORY, number)
+    chunk: list[int] = []
+    checked = time.monotonic()
+    for index, number in enumerate(due):
+        fetcher.get(HISTORY, number)
+        chunk.append(number)
+        if time.monotonic() - checked < CHECK_SECONDS and index + 1 < len(due):
+            continue
         if moved():
             # These pages may show the newer change, or part of it: not known to match
             # any list, so they are checked again once that change's first pass is out.
-            for number in chunk:
-                written[number - 1] = ""
+            for done in chunk:
+                written[done - 1] = ""
             _save(fetcher.root, marker, written, marker.pending)
             return False
-        for number in chunk:
-            written[number - 1] = fingerprints[number - 1]
+        for done in chunk:
+            written[done - 1] = fingerprints[done - 1]
         _save(fetcher.root, marker, written, marker.pending)
+        chunk, checked = [], time.monotonic()
     # Pages past the end, and /history?page=1 once there is only one page.
     for number in range(1 if count == 1 else count + 1, len(marker.history) + 1):
         if remove(fetcher.root / file_for(HISTORY, number)):

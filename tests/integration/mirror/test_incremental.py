@@ -254,7 +254,7 @@ def test_publish_explains_a_directory_it_cannot_use(site, tmp_path):
 def test_a_change_landing_during_the_history_pages_goes_out_first(site, tmp_path, monkeypatch):
     """When a change lands while history pages are being rewritten, does the job stop,
     publish that change, then finish every history page?"""
-    monkeypatch.setattr(update, "CHUNK", 1)
+    monkeypatch.setattr(update, "CHECK_SECONDS", 0)
     job, mirror = _published(site, tmp_path)
     opened = _open_incident()
     # A resolution moves every history page along by one.
