@@ -50,9 +50,11 @@ from app.mirror.files import (
     write,
 )
 from app.models import Component, Incident
+from app.observability.requests import UNOBSERVED
 from app.services import status as status_service
 
 BLUEPRINTS = ("public", "api")
+_UNOBSERVED = {UNOBSERVED: True}
 HISTORY = "/history"
 
 
@@ -183,7 +185,7 @@ class Fetcher:
     def get(self, path: str, page: int | None = None) -> bytes | None:
         """The body at `path` (or `path?page=N`), written; None when it answers 404."""
         url = path if page is None else f"{path}?page={page}"
-        response = self.client.get(url, base_url=self.base_url)
+        response = self.client.get(url, base_url=self.base_url, environ_base=_UNOBSERVED)
         body = response.get_data()
         response.close()  # static files are streamed from an open file
         self.result.fetched += 1
