@@ -28,6 +28,7 @@ from app.mirror.update import publish_changes
 log = logging.getLogger("herald.publish")
 POLL_SECONDS = 0.5
 RETRY_SECONDS = 30.0
+PRUNE_SECONDS = 600.0
 
 
 class MirrorJob:
@@ -40,6 +41,7 @@ class MirrorJob:
         self.published: str | None = None  # the generation last seen in the mirror
         self.refreshed: int | None = None  # the clock bucket last refreshed
         self.retry_at = 0.0
+        self.pruned_at = 0.0
 
     def run_once(self) -> Result | None:
         """Publish what changed, if anything did; after a failure, wait before retrying."""
@@ -86,7 +88,10 @@ class MirrorJob:
         self.refreshed = bucket
         # Left unfinished, the next run (at once) takes it up again.
         self.published = result.generation if result.complete else None
-        self._read(lambda: change_log.prune(db.session, result.generation))
+        if time.monotonic() - self.pruned_at > PRUNE_SECONDS:
+            # A write: not after every change, to stay out of the writers' way on SQLite.
+            self._read(lambda: change_log.prune(db.session, result.generation))
+            self.pruned_at = time.monotonic()
         return result
 
     def _read(self, fn):

@@ -5,7 +5,9 @@ moves: the status page, the touched incidents' pages, the page-wide documents
 (feeds, API, badges, uptime, calendar, /history itself), the feeds and badge of
 the components concerned, and the API documents of incidents whose components
 changed. The marker then moves to the new generation, with the touched
-incidents kept as "pending" for the history pages.
+incidents kept as "pending" for the history pages. A newer change landing
+meanwhile stops it (the marker stays): the next run covers both, status page
+first.
 
 The second brings the history pages up to date: those whose list moved (a
 resolution shifts every page after it by one) or that list a pending incident.
@@ -72,7 +74,10 @@ def publish_changes(
     fetcher = Fetcher(app, directory, result, in_place=True)
     if first_pass:
         paths = _first_pass(app, found, codes, listing)
-        contextvars.Context().run(_fetch, fetcher, paths)
+        if not contextvars.Context().run(_fetch, fetcher, paths, moved):
+            result.complete = False  # the marker stays: the next run covers both changes
+            result.seconds = time.monotonic() - started
+            return result
         pending = set(marker.pending) | found.incidents
         marker = Marker(generation, marker.build, list(marker.history), sorted(pending))
         marker.save(directory)
@@ -122,9 +127,17 @@ def _incidents_of(component_ids: set[int]) -> set[int]:
     return set(db.session.scalars(query))
 
 
-def _fetch(fetcher: Fetcher, paths: list[str]) -> None:
+def _fetch(fetcher: Fetcher, paths: list[str], moved: Callable[[], bool]) -> bool:
+    """Fetch `paths`; False, stopping early, when a newer change lands meanwhile (its own
+    status page and incident pages then go out first, with these)."""
+    checked = time.monotonic()
     for path in paths:
         fetcher.get(path)
+        if time.monotonic() - checked >= CHECK_SECONDS:
+            if moved():
+                return False
+            checked = time.monotonic()
+    return True
 
 
 def _history_pass(

@@ -251,9 +251,13 @@ def test_publish_explains_a_directory_it_cannot_use(site, tmp_path):
         assert result.exit_code != 0 and "Cannot write" in result.output
 
 
-def test_a_change_landing_during_the_history_pages_goes_out_first(site, tmp_path, monkeypatch):
-    """When a change lands while history pages are being rewritten, does the job stop,
-    publish that change, then finish every history page?"""
+@pytest.mark.parametrize(
+    "lands_at", [("/history.atom", None), ("/history", 2)], ids=["first pass", "history pages"]
+)
+def test_a_change_landing_during_an_update_goes_out_first(site, tmp_path, monkeypatch, lands_at):
+    """When a change lands while the job is still writing the last one (its page-wide
+    documents, or the history pages a resolution moved), does the job stop, publish the
+    new change, then finish everything?"""
     monkeypatch.setattr(update, "CHECK_SECONDS", 0)
     job, mirror = _published(site, tmp_path)
     opened = _open_incident()
@@ -262,7 +266,7 @@ def test_a_change_landing_during_the_history_pages_goes_out_first(site, tmp_path
     original = Fetcher.get
 
     def get(self, path, page=None):
-        if page == 2 and not landed:
+        if (path, page) == lands_at and not landed:
             landed.append(True)
             with site.app_context():
                 incidents.open_incident(
