@@ -63,16 +63,12 @@ def publish_changes(
     pages an interrupted run left. The caller holds the mirror's lock."""
     started = time.monotonic()
     result = Result(directory, generation, kind="changes")
-    with app.app_context():
-        codes, listing, history = read_database(
-            lambda: (
-                _component_codes_for(found),
-                _incidents_of(found.components),
-                History.read(),
-            )
-        )
     fetcher = Fetcher(app, directory, result, in_place=True)
     if first_pass:
+        with app.app_context():
+            codes, listing = read_database(
+                lambda: (_component_codes_for(found), _incidents_of(found.components))
+            )
         paths = _first_pass(app, found, codes, listing)
         if not contextvars.Context().run(_fetch, fetcher, paths, moved):
             result.complete = False  # the marker stays: the next run covers both changes
@@ -81,6 +77,9 @@ def publish_changes(
         pending = set(marker.pending) | found.incidents
         marker = Marker(generation, marker.build, list(marker.history), sorted(pending))
         marker.save(directory)
+    # Read after the first pass, so it does not hold up the status page (100,000 ids).
+    with app.app_context():
+        history = read_database(History.read)
     result.complete = contextvars.Context().run(_history_pass, fetcher, marker, history, moved)
     result.seconds = time.monotonic() - started
     return result
