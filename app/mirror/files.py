@@ -77,17 +77,23 @@ def _replace(target: Path, body: bytes) -> None:
 
 @dataclass
 class Marker:
-    """What a mirror holds: the page generation it shows, the code that rendered it, and
-    a fingerprint of each history page's list (so an update re-renders only the pages
-    whose list moved)."""
+    """What a mirror holds: the page generation its pages show, the code that rendered
+    them, a fingerprint of each history page's list as written ("" when unsure), and the
+    incidents changed since, whose history entries may still be out of date."""
 
     generation: str
     build: str
     history: list[str] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)
 
     def save(self, directory: Path) -> None:
         body = json.dumps(
-            {"generation": self.generation, "build": self.build, "history": self.history}
+            {
+                "generation": self.generation,
+                "build": self.build,
+                "history": self.history,
+                "pending": sorted(self.pending),
+            }
         )
         _replace(directory / MARKER, body.encode())
 
@@ -96,7 +102,12 @@ class Marker:
         """The marker of the mirror at `directory`; None if absent or from an older Herald."""
         try:
             found = json.loads((directory / MARKER).read_bytes())
-            return cls(str(found["generation"]), str(found["build"]), list(found["history"]))
+            return cls(
+                str(found["generation"]),
+                str(found["build"]),
+                [str(item) for item in found["history"]],
+                [int(item) for item in found["pending"]],
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

@@ -1,6 +1,6 @@
 """Keeps HERALD_PUBLISH_DIR current: a loop in a thread of its own, beside the worker's.
 
-After each change it re-publishes only what the change touched (publish.publish_changes),
+After each change it re-publishes only what the change touched (update.publish_changes),
 from the change log (changes.py); when it cannot know what changed (no mirror yet,
 another version of Herald wrote it, the log's chain is broken) it publishes everything,
 atomically. Its own thread, so a full publish at 100,000 incidents never holds up the
@@ -22,11 +22,13 @@ from app.cache.version import clock_bucket
 from app.extensions import db
 from app.mirror import changes as change_log
 from app.mirror.files import MARKER, Marker, lock
-from app.mirror.publish import Result, build_of, publish_changes, publish_locked, report
+from app.mirror.publish import Result, build_of, publish_locked, report
+from app.mirror.update import publish_changes
 
 log = logging.getLogger("herald.publish")
 POLL_SECONDS = 0.5
 RETRY_SECONDS = 30.0
+PRUNE_SECONDS = 600.0
 
 
 class MirrorJob:
@@ -39,6 +41,7 @@ class MirrorJob:
         self.published: str | None = None  # the generation last seen in the mirror
         self.refreshed: int | None = None  # the clock bucket last refreshed
         self.retry_at = 0.0
+        self.pruned_at = 0.0
 
     def run_once(self) -> Result | None:
         """Publish what changed, if anything did; after a failure, wait before retrying."""
@@ -72,9 +75,23 @@ class MirrorJob:
             # This process may hold a render of an older version for a moment after a
             # commit elsewhere; it asks the database before rendering.
             signal_change(self.app)
-            result = publish_changes(self.app, self.directory, marker, found, current)
-        self.published, self.refreshed = result.generation, bucket
-        self._read(lambda: change_log.prune(db.session, result.generation))
+            result = publish_changes(
+                self.app,
+                self.directory,
+                marker,
+                found,
+                current,
+                lambda: self._read(lambda: change_log.generation(db.session)) != current,
+                # Back only to finish history pages a newer change interrupted.
+                first_pass=not (found.nothing and bucket == self.refreshed),
+            )
+        self.refreshed = bucket
+        # Left unfinished, the next run (at once) takes it up again.
+        self.published = result.generation if result.complete else None
+        if time.monotonic() - self.pruned_at > PRUNE_SECONDS:
+            # A write: not after every change, to stay out of the writers' way on SQLite.
+            self._read(lambda: change_log.prune(db.session, result.generation))
+            self.pruned_at = time.monotonic()
         return result
 
     def _read(self, fn):
@@ -95,6 +112,8 @@ class MirrorJob:
             else:
                 if result is not None and (result.kind == "full" or result.files):
                     report(result, log.info)
+                if result is not None and not result.complete:
+                    continue  # a newer change first, then back to the history pages
             change_log.committed.wait(poll)
 
 

@@ -14,12 +14,7 @@ it in with one rename, so a reader never sees half a mirror. DIR must be new,
 empty or an earlier mirror (it holds a `.herald-mirror` marker): publish never
 replaces a directory it did not write.
 
-`publish_changes` updates a mirror in place after a change: the status page
-first, then the pages of the incidents it touched, the page-wide documents (feeds,
-API, badges, uptime, calendar), the touched components' feeds and badges, and
-the history pages whose list moved. Each file is replaced with one rename, and
-only when its bytes differ; the marker moves to the new generation last, so an
-interrupted run is simply done again.
+`publish_changes` (update.py) updates a mirror in place after a change.
 """
 
 from __future__ import annotations
@@ -54,11 +49,13 @@ from app.mirror.files import (
     swap_in,
     write,
 )
-from app.models import AffectedComponent, Component, Incident
+from app.models import Component, Incident
+from app.observability.requests import UNOBSERVED
 from app.services import status as status_service
 from app.services.page import get_settings
 
 BLUEPRINTS = ("public", "api")
+_UNOBSERVED = {UNOBSERVED: True}
 HISTORY = "/history"
 
 
@@ -92,7 +89,7 @@ def public_rules(app: Flask) -> list[Rule]:
     ]
 
 
-def _build(rules: Iterable[Rule], name: str, values: Iterable[str]) -> list[str]:
+def build_paths(rules: Iterable[Rule], name: str, values: Iterable[str]) -> list[str]:
     """The paths of every rule taking just the argument `name`, for each value."""
     values = list(values)
     return [
@@ -176,6 +173,7 @@ class Result:
     files: int = 0
     fetched: int = 0
     removed: int = 0
+    complete: bool = True  # False: history pages left for the next run
     skipped: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -194,7 +192,7 @@ class Fetcher:
     def get(self, path: str, page: int | None = None) -> bytes | None:
         """The body at `path` (or `path?page=N`), written; None when it answers 404."""
         url = path if page is None else f"{path}?page={page}"
-        response = self.client.get(url, base_url=self.base_url)
+        response = self.client.get(url, base_url=self.base_url, environ_base=_UNOBSERVED)
         body = response.get_data()
         response.close()  # static files are streamed from an open file
         self.result.fetched += 1
@@ -220,7 +218,7 @@ class Fetcher:
             self.result.files += 1
 
 
-def _read(fn):
+def read_database(fn):
     """Run a read of the database for planning; a clear error when it cannot be read."""
     try:
         return fn()
@@ -246,7 +244,7 @@ def publish_locked(app: Flask, directory: Path, *, progress: bool = False) -> Re
     started = time.monotonic()
     check_target(directory)
     with app.app_context():
-        generation, work, history = _read(
+        generation, work, history = read_database(
             lambda: (change_log.generation(db.session), plan(app), History.read())
         )
         result = Result(directory, generation, unlisted=work.unlisted)
@@ -261,8 +259,13 @@ def publish_locked(app: Flask, directory: Path, *, progress: bool = False) -> Re
             # as in production, instead of sharing the caller's for 100,000 pages.
             fetcher = Fetcher(app, building, result, in_place=False)
             contextvars.Context().run(_fetch_all, fetcher, work.paths, history, progress)
-            marker = Marker(generation, build_of(app), history.fingerprints())
-            marker.save(building)
+            fingerprints = history.fingerprints()
+            if read_database(lambda: change_log.generation(db.session)) != generation:
+                # Pages rendered after a change landed may not match the list read
+                # before it: the next update checks every history page again.
+                fingerprints = [""] * len(fingerprints)
+                result.complete = False
+            Marker(generation, build_of(app), fingerprints).save(building)
             building.chmod(0o755)
             _writable(lambda: swap_in(building, directory), directory)
         except BaseException:
@@ -304,74 +307,6 @@ def _fetch_all(fetcher: Fetcher, paths: list[str], history: History, progress: b
                     bar.update(1)
 
 
-def publish_changes(
-    app: Flask, directory: Path, marker: Marker, found: change_log.Changes, generation: str
-) -> Result:
-    """Update the mirror at `directory` (holding `marker`) in place for what `found` lists;
-    the caller holds the mirror's lock and has checked that `found` is not everything."""
-    started = time.monotonic()
-    result = Result(directory, generation, kind="changes")
-    with app.app_context():
-        codes, listing, history = _read(
-            lambda: (_component_codes(), _incidents_listing(found.components), History.read())
-        )
-    rules = public_rules(app)
-    touched = [str(i) for i in sorted(found.incidents)]
-    # The status page first, then the touched incidents: what a visitor checks first.
-    paths = ["/", *_build(rules, "incident_id", touched)]
-    paths += [rule.rule for rule in rules if not rule.arguments and rule.rule != "/"]
-    # A component's feeds and badge are a few per component, cheap at any size; its
-    # empty feed is dated by the page, so all of them follow every change.
-    paths += _build(rules, "code", codes)
-    # An incident's API document shows its components as they are now.
-    api_rules = [rule for rule in rules if rule.endpoint.startswith("api.")]
-    paths += _build(api_rules, "incident_id", [str(i) for i in listing - found.incidents])
-    fetcher = Fetcher(app, directory, result, in_place=True)
-    contextvars.Context().run(
-        _fetch_changes, fetcher, paths, history, marker.history, found.incidents
-    )
-    Marker(generation, marker.build, history.fingerprints()).save(directory)
-    result.seconds = time.monotonic() - started
-    return result
-
-
-def _incidents_listing(component_ids: set[int]) -> set[int]:
-    """The incidents that concern any of these components."""
-    if not component_ids:
-        return set()
-    query = select(AffectedComponent.incident_id).where(
-        AffectedComponent.component_id.in_(component_ids)
-    )
-    return set(db.session.scalars(query))
-
-
-def _fetch_changes(
-    fetcher: Fetcher, paths: list[str], history: History, published: list[str], touched: set[int]
-) -> None:
-    first_page = None
-    for path in paths:
-        body = fetcher.get(path)
-        if path == HISTORY:
-            first_page = body
-    count = len(history.pages)
-    if count > 1 and first_page is not None:
-        # Page 1 is also reachable as ?page=1 (written only if it moved).
-        fetcher.put(fetcher.root / file_for(HISTORY, 1), first_page, "text/html")
-    fingerprints = history.fingerprints()
-    for number, (items, fingerprint) in enumerate(
-        zip(history.pages, fingerprints, strict=True), start=1
-    ):
-        if count == 1 or number == 1:
-            continue  # fetched above
-        moved = number > len(published) or published[number - 1] != fingerprint
-        if moved or touched.intersection(items):
-            fetcher.get(HISTORY, number)
-    # Pages past the end, and page 1's twin once there is only one page.
-    for number in range(1 if count == 1 else count + 1, max(len(published), 1) + 1):
-        if remove(fetcher.root / file_for(HISTORY, number)):
-            fetcher.result.removed += 1
-
-
 def report(result: Result, echo: Callable[[str], None]) -> None:
     if result.kind == "full":
         echo(f"Published {result.files} files to {result.directory} in {result.seconds:.1f} s.")
@@ -386,4 +321,4 @@ def report(result: Result, echo: Callable[[str], None]) -> None:
         echo(f"  Not published: {rule} (its URL arguments cannot be listed).")
 
 
-__all__ = ["MARKER", "PublishError", "Result", "file_for", "plan", "publish", "publish_changes"]
+__all__ = ["MARKER", "PublishError", "Result", "file_for", "plan", "publish"]

@@ -35,6 +35,10 @@ SHOWN_QUERY_VALUES = frozenset({"page"})
 _SECRET_ARGS = re.compile(r"token|secret|signature|key", re.IGNORECASE)
 # Health checks and scrapes answer every few seconds; logged only when they fail.
 QUIET_ENDPOINTS = frozenset({"ops.healthz", "ops.readyz", "ops.metrics"})
+# Set by the static mirror's fetches (app/mirror): not visitors' requests, so neither
+# logged nor counted (a full publish would otherwise log 200,000 lines). A WSGI key no
+# HTTP request can set.
+UNOBSERVED = "herald.unobserved"
 
 
 class RequestObserver:
@@ -76,6 +80,8 @@ class RequestObserver:
         return os.urandom(16).hex()
 
     def _observe(self, environ, sent, seconds: float) -> None:
+        if environ.get(UNOBSERVED):
+            return
         found = metrics()
         if not self.announced:
             self.announced = True

@@ -74,7 +74,16 @@ def entry_summary(incident: Incident) -> str:
     return text
 
 
-def build_feed(events: list[Incident], *, feed_id: str, title: str, subtitle: str):
+def build_feed(
+    events: list[Incident],
+    *,
+    feed_id: str,
+    title: str,
+    subtitle: str,
+    since: datetime | None = None,
+):
+    """The feed of `events`; dated by its newest entry, or when empty by `since` (default:
+    the page's last change)."""
     page = page_settings()
     feed = FeedGenerator()
     feed.id(tag_uri(feed_id))
@@ -86,7 +95,7 @@ def build_feed(events: list[Incident], *, feed_id: str, title: str, subtitle: st
     feed.link(href=site_url(), rel="alternate", type="text/html")
     feed.language("en")
     feed.generator("Herald")
-    feed.updated(max((e.updated_at for e in events), default=page.updated_at or utcnow()))
+    feed.updated(max((e.updated_at for e in events), default=since or page.updated_at or utcnow()))
     for incident in events:
         entry = feed.add_entry(order="append")
         entry.id(tag_uri(f"{incident.kind}-{incident.id}"))
@@ -120,6 +129,9 @@ def _component_history(code: str):
         feed_id=f"component-{component.code}",
         title=f"{name} - {component.name} incident history",
         subtitle=f"Incidents and scheduled maintenance affecting {component.name}",
+        # Not the page's last change: a quiet component's feed stays as it is (and so
+        # does its file in the static mirror) while others change.
+        since=component.updated_at,
     )
 
 

@@ -15,9 +15,10 @@ from sqlalchemy import select, text
 from app.cache import version as cache_version
 from app.extensions import db
 from app.mirror import job as mirror_job
+from app.mirror import update
 from app.mirror.files import MARKER, file_for
 from app.mirror.job import MirrorJob
-from app.mirror.publish import publish
+from app.mirror.publish import Fetcher, publish
 from app.models import Incident
 from app.public import pages
 from app.services import components, incidents
@@ -248,3 +249,41 @@ def test_publish_explains_a_directory_it_cannot_use(site, tmp_path):
         locked.mkdir(mode=0o500)
         result = runner.invoke(args=["publish", str(locked / "out")])
         assert result.exit_code != 0 and "Cannot write" in result.output
+
+
+@pytest.mark.parametrize(
+    "lands_at", [("/history.atom", None), ("/history", 2)], ids=["first pass", "history pages"]
+)
+def test_a_change_landing_during_an_update_goes_out_first(site, tmp_path, monkeypatch, lands_at):
+    """When a change lands while the job is still writing the last one (its page-wide
+    documents, or the history pages a resolution moved), does the job stop, publish the
+    new change, then finish everything?"""
+    monkeypatch.setattr(update, "CHECK_SECONDS", 0)
+    job, mirror = _published(site, tmp_path)
+    opened = _open_incident()
+    # A resolution moves every history page along by one.
+    incidents.post_update(opened, status="resolved", message="Fixed.", actor="test")
+    original = Fetcher.get
+
+    def get(self, path, page=None):
+        if (path, page) == lands_at and not landed:
+            landed.append(True)
+            with site.app_context():
+                incidents.open_incident(
+                    name="Another one", impact="minor", message="Seen.", actor="test"
+                )
+        return original(self, path, page)
+
+    landed: list[bool] = []
+    monkeypatch.setattr(Fetcher, "get", get)
+    first = job.run_once()
+    assert landed and not first.complete
+    assert b"Another one" not in (mirror / "index.html").read_bytes()
+    second = job.run_once()
+    assert b"Another one" in (mirror / "index.html").read_bytes()
+    while not second.complete:
+        second = job.run_once()
+    monkeypatch.setattr(Fetcher, "get", original)
+    fresh = tmp_path / "fresh"
+    publish(site, fresh)
+    assert _tree(mirror) == _tree(fresh)
