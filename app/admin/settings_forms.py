@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import SelectField, URLField
+from wtforms import BooleanField, SelectField, URLField
 from wtforms.fields import ColorField
 from wtforms.validators import Optional
 
@@ -42,3 +42,12 @@ class SettingsForm(AdminForm):
         self.time_zone.choices = time_zone_names()
         if self.time_zone.data and self.time_zone.data not in self.time_zone.choices:
             self.time_zone.choices = [self.time_zone.data, *self.time_zone.choices]
+
+
+class UptimeSettingsForm(AdminForm):
+    """How the uptime figures count scheduled maintenance (its own small form and route)."""
+
+    count_maintenance = BooleanField(
+        "Count scheduled maintenance as downtime",
+        description="Off: maintenance counts as up, as on Statuspage. The uptime page says which.",
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Boolean, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -24,6 +24,10 @@ class PageSettings(db.Model):
     accent_color: Mapped[str] = mapped_column(String(7), default="#1f6feb")
     support_url: Mapped[str | None] = mapped_column(String(500))
     time_zone: Mapped[str] = mapped_column(String(64), default="Etc/UTC")
+    # Uptime counts minutes under maintenance as downtime (Statuspage's default: not).
+    count_maintenance_as_downtime: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     # Bumped in the same transaction as every change a visitor could see:
     # the public ETag and the cache key of rendered output.
     version: Mapped[int] = mapped_column(Integer, default=1)
