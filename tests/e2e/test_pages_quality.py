@@ -75,6 +75,8 @@ def seeded(live_server):
             component_ids=[database.id],
         )
         ids = {"active": active.id, "resolved": resolved.id, "maintenance": planned.id}
+        # The day the resolved incident began: the status page links its bar to that day.
+        ids["resolved_day"] = (now - timedelta(days=2, hours=3)).date().isoformat()
     return ids | seed_subscribers(live_server.app, ids["resolved"], ids["active"])
 
 
@@ -85,6 +87,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("public-incident", f"/incidents/{ids['active']}", False),
         ("public-incident-postmortem", f"/incidents/{ids['resolved']}", False),
         ("public-history", "/history", False),
+        ("public-history-day", f"/history?day={ids['resolved_day']}", False),
         ("public-uptime", "/uptime", False),
         ("public-404", "/no-such-page", False),
         ("public-subscribe", "/subscribe", False),
