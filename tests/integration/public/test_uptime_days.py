@@ -106,6 +106,8 @@ def test_a_maintenance_day_opens_a_popover_and_links_to_the_day(client, upgrade)
     assert text(named) == "Database upgrade Maintenance"
     assert named.find("a").get("href") == f"/incidents/{window.id}"
     assert popover.xpath(".//a/@href")[-1] == f"/history?day={day.isoformat()}"
+    note = text(one(popover, f".//p[{by_class('popover-note')}]"))
+    assert note == "Scheduled maintenance counts as up on this page."
 
 
 def test_the_history_of_one_day(client, upgrade):
