@@ -197,3 +197,19 @@ def test_counting_maintenance_changes_the_percentage_and_the_words(client, upgra
     assert figures()[0] == "100.00% uptime"
     page = as_admin.get("/admin/settings").get_data(as_text=True)
     assert "Count scheduled maintenance as downtime" in page
+
+
+def test_the_maintenance_setting_moves_with_an_export(app):
+    """Does an export carry the maintenance-counting setting, and an import restore it?"""
+    from app.extensions import db
+    from app.portability.export import export_page
+    from app.services import page
+    from app.services.page_import import import_page
+
+    page.set_maintenance_counting(True, actor="test")
+    document = export_page()
+    assert document["settings"]["count_maintenance_as_downtime"] is True
+    page.set_maintenance_counting(False, actor="test")
+    import_page(document)
+    db.session.expire_all()
+    assert page.get_settings().count_maintenance_as_downtime is True
