@@ -7,7 +7,7 @@ from markupsafe import escape
 
 from app.admin import admin_only, bp, current_actor
 from app.admin.forms import saved, submit
-from app.admin.settings_forms import SettingsForm, UptimeSettingsForm
+from app.admin.settings_forms import SettingsForm
 from app.services import page
 from app.templating import page_settings
 
@@ -40,19 +40,14 @@ def _attr(value: str) -> str:
     return str(escape(value))
 
 
-def _settings_page(form: SettingsForm, uptime_form: UptimeSettingsForm | None = None):
+def _settings_page(form: SettingsForm):
     settings = page_settings()
-    if uptime_form is None:
-        uptime_form = UptimeSettingsForm(
-            count_maintenance=bool(settings.count_maintenance_as_downtime)
-        )
     if form.accent_color.errors:
         # A colour input only holds #rrggbb: show the saved colour beside the message.
         form.accent_color.data = settings.accent_color
     return render_template(
         "admin/settings.html",
         form=form,
-        uptime_form=uptime_form,
         snippets=embed_snippets(current_app.config["SITE_URL"], settings.name),
     )
 
@@ -78,20 +73,5 @@ def settings():
     return submit(form, save, lambda: _settings_page(form))
 
 
-@bp.route("/settings/uptime", methods=["POST"])
-@admin_only
-def uptime_settings():
-    form = UptimeSettingsForm()
-
-    def save():
-        counts = bool(form.count_maintenance.data)
-        page.set_maintenance_counting(counts, actor=current_actor())
-        said = "counts as downtime" if counts else "counts as up"
-        return saved(f"Saved: scheduled maintenance {said}.", url_for("admin.settings"))
-
-    def show():
-        main = SettingsForm(obj=page_settings())
-        main.offer_time_zones()
-        return _settings_page(main, form)
-
-    return submit(form, save, show)
+# The uptime setting has a form and route of its own (imported last: it uses this page).
+from app.admin import uptime_settings  # noqa: E402, F401
