@@ -71,7 +71,3 @@ def settings():
         return saved("Settings saved.", url_for("admin.settings"))
 
     return submit(form, save, lambda: _settings_page(form))
-
-
-# The uptime setting has a form and route of its own (imported last: it uses this page).
-from app.admin import uptime_settings  # noqa: E402, F401
