@@ -1,6 +1,7 @@
 """The admin blueprint with every view module loaded: what the app factory registers."""
 
 # Importing a view module adds its routes to the blueprint.
+import app.admin.uptime_settings  # noqa: F401  (the uptime setting: its own form and route)
 from app.admin import (  # noqa: F401
     account,
     audit,

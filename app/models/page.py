@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, LargeBinary, String
+from sqlalchemy import Boolean, Integer, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -29,6 +29,10 @@ class PageSettings(db.Model):
     # can be cached for a year and still change at once.
     logo_image: Mapped[str | None] = mapped_column(String(40))
     favicon_image: Mapped[str | None] = mapped_column(String(16))
+    # Uptime counts minutes under maintenance as downtime (Statuspage's default: not).
+    count_maintenance_as_downtime: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     # Bumped in the same transaction as every change a visitor could see:
     # the public ETag and the cache key of rendered output.
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -57,6 +57,7 @@ def export_page() -> dict:
             "accent_color": settings.accent_color,
             "support_url": settings.support_url,
             "time_zone": settings.time_zone,
+            "count_maintenance_as_downtime": bool(settings.count_maintenance_as_downtime),
         },
         "component_groups": [_group(g) for g in _groups()],
         "components": [_component(c) for c in _components()],

@@ -18,7 +18,7 @@ from app.services import uptime as uptime_service
 from app.services import uptime_calendar, uptime_periods
 from app.services.components import list_components, list_groups
 from app.services.errors import NotFound
-from app.templating import page_zone
+from app.templating import page_settings, page_zone
 
 RECENT_DAYS = 7
 HISTORY_PER_PAGE = 20
@@ -57,7 +57,7 @@ def _is_visible(component: Component) -> bool:
 
 def counts_maintenance() -> bool:
     """Whether the page counts scheduled maintenance as downtime (a page setting)."""
-    return False
+    return bool(page_settings().count_maintenance_as_downtime)
 
 
 def component_sections(components: list[Component], groups: list[ComponentGroup]) -> list[Section]:

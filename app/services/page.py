@@ -132,3 +132,26 @@ def update_settings(
     changed = {k: [before[k], v] for k, v in values.items() if before[k] != v}
     audit.record(actor, "settings.update", "page", SETTINGS_ID, changed=changed)
     return settings
+
+
+@transactional
+def set_maintenance_counting(counts: bool, *, actor) -> PageSettings:
+    """Count scheduled maintenance as downtime in every uptime figure, or not (the default)."""
+    try:
+        settings = locked(PageSettings, SETTINGS_ID, missing="")
+    except NotFound:
+        settings = PageSettings(id=SETTINGS_ID, version=1)
+        db.session.add(settings)
+    before = bool(settings.count_maintenance_as_downtime)
+    settings.count_maintenance_as_downtime = bool(counts)
+    db.session.flush()
+    bump_version()
+    if before != bool(counts):
+        audit.record(
+            actor,
+            "settings.update",
+            "page",
+            SETTINGS_ID,
+            changed={"count_maintenance_as_downtime": [before, bool(counts)]},
+        )
+    return settings

@@ -125,6 +125,9 @@ def _settings(item: Fields) -> None:
     settings.url = item.url("url")
     settings.logo_url = item.url("logo_url")
     settings.support_url = item.url("support_url")
+    settings.count_maintenance_as_downtime = item.flag(
+        "count_maintenance_as_downtime", bool(settings.count_maintenance_as_downtime)
+    )
     colour = item.raw("accent_color", required=False)
     if colour is not None:
         settings.accent_color = validate.color(colour, item.at("accent_color"))

@@ -67,6 +67,9 @@ class DayUptime:
     description: str  # date, downtime and the incidents, for the bar's link and tooltip
     ongoing: bool = False  # an outage is happening now (today only)
     headline: str = ""  # the downtime in words without the incidents, atop the day's popover
+    # Worked out once here, not per bar in the template (thousands of bars per render):
+    has_details: bool = False  # downtime, maintenance or an incident: a link and a popover
+    css: str = "bar-nodata"  # the bar's classes: its level, maintenance, an outage now
 
     @property
     def has_data(self) -> bool:
@@ -78,11 +81,6 @@ class DayUptime:
         if not self.has_data:
             return None
         return max(0.0, 1.0 - self.downtime_minutes / self.observed_minutes)
-
-    @property
-    def has_details(self) -> bool:
-        """Whether the day has anything to tell beyond its colour: downtime or maintenance."""
-        return self.downtime_minutes > 0 or bool(self.incidents) or self.ongoing
 
     @property
     def has_maintenance(self) -> bool:
@@ -116,6 +114,12 @@ def day_uptime(
     headline = summary
     if incidents:
         summary += ": " + "; ".join(_named(ref) for ref in incidents)
+    ongoing_outage = ongoing in ONGOING_LEVEL
+    css = f"bar-{level}"
+    if any(ref.maintenance for ref in incidents):
+        css += " bar-maint"
+    if ongoing_outage:
+        css += " bar-now"
     return DayUptime(
         day,
         label,
@@ -125,8 +129,10 @@ def day_uptime(
         level,
         summary,
         f"{label}: {summary}",
-        ongoing in ONGOING_LEVEL,
+        ongoing_outage,
         headline,
+        downtime_minutes > 0 or bool(incidents) or ongoing_outage,
+        css,
     )
 
 

@@ -1,7 +1,7 @@
 """uploaded logo and favicon, served by Herald
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-11-28 10:40:00
 
 The page's logo and favicon may be uploaded (PNG, JPEG, WebP or ICO, small) instead
@@ -18,7 +18,7 @@ import app.models.types
 
 # revision identifiers, used by Alembic.
 revision = "0018"
-down_revision = "0016"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
