@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wtforms import BooleanField
+
 from app.admin.fields import ComponentIdsField, LocalDateTimeField, OffersComponents
 from app.admin.forms import AdminForm, choice_field, enum_choices, text_field
 from app.models import Incident, IncidentStatus
@@ -21,6 +23,7 @@ class MaintenanceForm(OffersComponents, AdminForm):
     ends = LocalDateTimeField("Ends", "end")
     message = text_field("Message", MAX_MESSAGE, area=True)
     components = ComponentIdsField()
+    notify = BooleanField("Notify subscribers", default=True)
 
 
 class RescheduleForm(AdminForm):
@@ -41,6 +44,7 @@ class RescheduleForm(AdminForm):
 class MaintenanceUpdateForm(AdminForm):
     status = choice_field("Status", MAINTENANCE_STATUS_CHOICES)
     message = text_field("Message", MAX_MESSAGE, area=True)
+    notify = BooleanField("Notify subscribers", default=True)
 
     def offer_after(self, current: IncidentStatus) -> None:
         """Offer only `current` and what follows it (maintenance moves forward);
