@@ -102,8 +102,7 @@ def make_site(folder: Path, name: str):
     from tests.conftest import make_app
 
     url = f"sqlite:///{folder / name}"
-    app = make_app(url, SITE_URL="https://status.example.com", TESTING=False)
-    app.config["SECRET_KEY"] = SECRET
+    app = make_app(url, SECRET_KEY=SECRET)
     with app.app_context():
         upgrade()
     return app, url

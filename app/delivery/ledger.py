@@ -14,7 +14,7 @@ import random
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 
 from app.delivery.outcome import Outcome, Result
 from app.extensions import db
@@ -110,6 +110,37 @@ def record(app: Flask, delivery_id: int, worker: str, outcome: Outcome, now=None
     )
 
 
+_MARK_SENT = (
+    update(Delivery.__table__)
+    .where(
+        Delivery.__table__.c.id == bindparam("delivery_id"),
+        Delivery.__table__.c.state == DeliveryState.SENDING,
+        Delivery.__table__.c.claimed_by == bindparam("worker"),
+    )
+    .values(
+        state=DeliveryState.SENT,
+        sent_at=bindparam("sent_at"),
+        lease_until=None,
+        last_error=None,
+        message_id=func.coalesce(bindparam("message_id"), Delivery.__table__.c.message_id),
+    )
+)
+
+
+def mark_sent(connection, delivery_id: int, worker: str, message_id: str | None) -> None:
+    """The common case, on the batch's own connection: one prepared UPDATE and its commit."""
+    with connection.begin():
+        connection.execute(
+            _MARK_SENT,
+            {
+                "delivery_id": delivery_id,
+                "worker": worker[:64],
+                "sent_at": utcnow(),
+                "message_id": message_id[:255] if message_id else None,
+            },
+        )
+
+
 @transactional
 def skip(delivery_id: int, worker: str, reason: str) -> None:
     """The recipient left, paused or was quarantined before the row went out."""
@@ -138,6 +169,4 @@ def _bounced(app: Flask, delivery_id: int, error: str | None, now: datetime) -> 
 
 
 def due_count(now: datetime) -> int:
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count()).select_from(Delivery).where(due(now))) or 0

@@ -13,6 +13,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from flask import Flask
@@ -20,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.delivery import fanout, ledger
-from app.delivery.mail import Composer
+from app.delivery.mail import Composer, Mail
 from app.delivery.mailer import SmtpSession, SmtpUrlError, parse_smtp_url
 from app.delivery.outcome import Outcome, Result
 from app.extensions import db
@@ -84,14 +85,19 @@ def deliver_batch(app: Flask, worker: str, due_by: datetime | None = None) -> in
     # Each outcome commits on its own, which would expire (and reload) these rows.
     db.session.expunge_all()
     db.session.rollback()
-    with Channels(app) as channels:
-        for row in rows:
-            reason = _not_wanted(app, row)
+    wanted = [(row, _not_wanted(app, row)) for row in rows]
+    with db.engine.connect() as connection, Channels(app) as channels:
+        channels.prepare([row for row, reason in wanted if not reason])
+        for row, reason in wanted:
             if reason:
                 ledger.skip(row.id, worker, reason)
                 continue
             outcome = channels.deliver(row)
-            ledger.record(app, row.id, worker, outcome)
+            # Marked before the next send: a crash repeats at most this one message.
+            if outcome.result == Result.SENT:
+                ledger.mark_sent(connection, row.id, worker, outcome.message_id)
+            else:
+                ledger.record(app, row.id, worker, outcome)
     return len(ids)
 
 
@@ -124,8 +130,9 @@ class Channels:
 
     def __init__(self, app: Flask):
         self.app = app
-        self._composer: Composer | None = None
         self._smtp: SmtpSession | None = None
+        self._composing: ThreadPoolExecutor | None = None
+        self._mails: dict[int, Future] = {}
         self.table: dict[SubscriberKind, Callable[[Delivery], Outcome]] = {
             SubscriberKind.EMAIL: self.email,
             SubscriberKind.WEBHOOK: _webhook,
@@ -139,6 +146,30 @@ class Channels:
     def __exit__(self, *exc) -> None:
         if self._smtp is not None:
             self._smtp.close()
+        if self._composing is not None:
+            for future in self._mails.values():
+                future.cancel()
+            self._composing.submit(db.session.remove)  # the composing thread's session
+            self._composing.shutdown(wait=True)
+
+    def prepare(self, rows: list[Delivery]) -> None:
+        """Compose the batch's mails in a thread of their own, ahead of the sending: while
+        this thread waits on the mail server and the database, the next mail is built."""
+        emails = [row for row in rows if row.subscriber.kind == SubscriberKind.EMAIL]
+        if not emails or not self.app.config.get("SMTP_URL"):
+            return
+        app = self.app
+        composer: list[Composer] = []
+
+        def compose(row: Delivery) -> Mail:
+            if not composer:
+                composer.append(Composer(app))
+            return composer[0].message(row, utcnow())
+
+        self._composing = ThreadPoolExecutor(
+            1, thread_name_prefix="herald-compose", initializer=lambda: app.app_context().push()
+        )
+        self._mails = {row.id: self._composing.submit(compose, row) for row in emails}
 
     def deliver(self, row: Delivery) -> Outcome:
         try:
@@ -154,19 +185,8 @@ class Channels:
             except SmtpUrlError as exc:
                 return Outcome(Result.RETRY, str(exc))
             self._smtp = SmtpSession(settings, float(self.app.config["SMTP_TIMEOUT_SECONDS"]))
-            self._composer = Composer(self.app)
-        assert self._composer is not None
-        now: datetime = utcnow()
-        message = self._composer.message(row, now)
-        outcome = self._smtp.send(
-            _envelope_sender(message["From"]), row.subscriber.address, message.as_bytes()
-        )
+        mail = self._mails.pop(row.id).result()
+        outcome = self._smtp.send(mail.sender, row.subscriber.address, mail.data)
         if outcome.result == Result.SENT:
-            return Outcome.sent(message["Message-ID"])
+            return Outcome.sent(mail.message_id)
         return outcome
-
-
-def _envelope_sender(header: str) -> str:
-    from email.utils import parseaddr
-
-    return parseaddr(header)[1] or header

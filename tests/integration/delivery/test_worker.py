@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.delivery import worker
+from app.extensions import db
 from app.services import incidents
 from tests.integration.delivery.conftest import confirmed
 from tests.integration.ops.servers import Process, environment
@@ -189,3 +190,23 @@ def test_redis_down_the_web_keeps_working_and_the_sweep_delivers(
         app.extensions.pop("herald.delivery_redis", None)
         app.extensions.pop("herald.delivery_redis_outage", None)
     assert _counts(mail) == {"ada@example.com": 2}
+
+
+def test_the_worker_forgets_addresses_never_confirmed_after_a_week(app, mail):
+    """Is an address that never confirmed deleted by the worker's tick after 7 days, while a
+    newer one waits?"""
+    from datetime import timedelta
+
+    from app.models import utcnow
+    from app.services import subscriptions
+    from tests.subscriber_fixtures import evidence, subscriber
+
+    old = evidence()
+    old = type(old)(at=utcnow() - timedelta(days=8), ip=old.ip, user_agent=old.user_agent)
+    subscriptions.subscribe("old@example.com", "email", evidence=old)
+    recent = type(old)(at=utcnow() - timedelta(days=6), ip=old.ip, user_agent=old.user_agent)
+    subscriptions.subscribe("new@example.com", "email", evidence=recent)
+    worker.run_once(app)
+    db.session.rollback()
+    assert subscriber("old@example.com") is None
+    assert subscriber("new@example.com") is not None
