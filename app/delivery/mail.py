@@ -193,7 +193,7 @@ class Composer:
         if self.mailto:
             unsubscribe += f", <mailto:{self.mailto}?subject=unsubscribe>"
         headers += [
-            ("List-Id", f"{self.page.name} <status.{self.host}>"),
+            ("List-Id", f"{self.page.name} <{self.host}>"),
             ("List-Unsubscribe", unsubscribe),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("Auto-Submitted", "auto-generated"),
@@ -274,8 +274,6 @@ class Composer:
             return f"Maintenance starts in {minutes} minutes" if minutes else _HEADLINES[kind]
         if kind == NotificationKind.MAINTENANCE_SCHEDULED and incident is not None:
             return f"Maintenance scheduled: {self._window(incident)}"
-        if kind == NotificationKind.INCIDENT_UPDATED and update is not None:
-            return f"{update.status.label}"
         return _HEADLINES.get(kind, "Update")
 
     def _window(self, incident: Incident) -> str:
