@@ -35,6 +35,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     from app import database
+    from app.delivery import queue  # noqa: F401  (after-commit hook: wakes the worker)
 
     database.configure(app)
     db.init_app(app)

@@ -128,12 +128,16 @@ def tick_command() -> None:
 
 @click.command("worker")
 def worker_command() -> None:
-    """Run the background worker in the foreground (scale-out mode)."""
-    from app.delivery.worker import run_forever
+    """Run the background worker in the foreground (scale-out mode): ticks, and delivers the
+    outbox itself, or with REDIS_URL as an RQ worker that any number of hosts can run."""
+    from app.delivery.worker import run_forever, run_rq_worker
 
-    click.echo(f"Worker running, tick every {current_app.config['TICK_SECONDS']} s. Ctrl-C stops.")
+    app = current_app._get_current_object()
+    rq = bool(app.config.get("REDIS_URL"))
+    how = "RQ on Redis" if rq else "polling the outbox"
+    click.echo(f"Worker running ({how}), tick every {app.config['TICK_SECONDS']} s. Ctrl-C stops.")
     try:
-        run_forever(current_app._get_current_object(), threading.Event())
+        (run_rq_worker if rq else run_forever)(app, threading.Event())
     except KeyboardInterrupt:
         click.echo("Worker stopped.")
 

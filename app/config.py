@@ -100,7 +100,12 @@ def load_config(overrides: dict | None = None) -> dict:
         "API_MAX_BODY": int(env.get("HERALD_API_MAX_BODY", 256 * 1024)),
         # Mail is off without it: email subscriptions are not offered.
         "SMTP_URL": env.get("SMTP_URL") or None,
+        "MAIL_FROM": env.get("MAIL_FROM") or None,
+        # An extra mailto: in List-Unsubscribe, for mail clients that only know that kind.
+        "MAIL_UNSUBSCRIBE_MAILTO": env.get("MAIL_UNSUBSCRIBE_MAILTO") or None,
         "TICK_SECONDS": float(env.get("HERALD_TICK_SECONDS", 30)),
+        # Subscribers are reminded this long before a maintenance starts (0: no reminder).
+        "MAINTENANCE_REMINDER_MINUTES": float(env.get("HERALD_MAINTENANCE_REMINDER_MINUTES", 60)),
         "PUBLISH_DIR": env.get("HERALD_PUBLISH_DIR") or None,
         "CACHE_MAX_AGE": int(env.get("HERALD_CACHE_MAX_AGE", 0)),
         # Rendered output kept in each process, every encoding counted (LRU beyond it).
@@ -116,6 +121,7 @@ def load_config(overrides: dict | None = None) -> dict:
     config["RATELIMIT_SWALLOW_ERRORS"] = True
     config["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     config.update(_operations(env, config, production, testing))
+    config.update(_delivery(env))
     config.update(overrides)
     if testing and "RATELIMIT_STORAGE_URI" not in overrides:
         config["RATELIMIT_STORAGE_URI"] = "memory://"
@@ -145,4 +151,27 @@ def _operations(env, config: dict, production: bool, testing: bool) -> dict:
             env.get("HERALD_READY_HEARTBEAT_SECONDS") or max(90.0, 3 * tick)
         ),
         "READY_OUTBOX_LAG_SECONDS": float(env.get("HERALD_READY_OUTBOX_LAG_SECONDS", 300)),
+    }
+
+
+def _delivery(env) -> dict:
+    """The outbox worker: batches, leases, retries (README, "Subscriptions and delivery")."""
+    return {
+        # Recipients written per fan-out transaction, deliveries claimed per batch.
+        "FANOUT_BATCH": int(env.get("HERALD_FANOUT_BATCH", 1000)),
+        "DELIVERY_BATCH": int(env.get("HERALD_DELIVERY_BATCH", 100)),
+        # A claimed row not marked within this is claimed again (its worker died).
+        "DELIVERY_LEASE_SECONDS": float(env.get("HERALD_DELIVERY_LEASE_SECONDS", 300)),
+        "DELIVERY_MAX_ATTEMPTS": int(env.get("HERALD_DELIVERY_MAX_ATTEMPTS", 8)),
+        "DELIVERY_BACKOFF_SECONDS": float(env.get("HERALD_DELIVERY_BACKOFF_SECONDS", 30)),
+        "DELIVERY_BACKOFF_MAX_SECONDS": float(env.get("HERALD_DELIVERY_BACKOFF_MAX_SECONDS", 3600)),
+        # The safety net under the in-process wake-up, and a separate worker's only signal.
+        "DELIVERY_POLL_SECONDS": float(env.get("HERALD_DELIVERY_POLL_SECONDS", 1)),
+        # Hard bounces after which an address gets nothing more.
+        "BOUNCES_TO_QUARANTINE": int(env.get("HERALD_BOUNCES_TO_QUARANTINE", 3)),
+        "SMTP_TIMEOUT_SECONDS": float(env.get("HERALD_SMTP_TIMEOUT_SECONDS", 10)),
+        # With REDIS_URL: the RQ queue, and how long due work may sit unclaimed before the
+        # workers' sweep enqueues it again (or, Redis being down, delivers it itself).
+        "RQ_QUEUE": env.get("HERALD_RQ_QUEUE") or "herald-delivery",
+        "DELIVERY_SWEEP_SECONDS": float(env.get("HERALD_DELIVERY_SWEEP_SECONDS", 10)),
     }

@@ -67,6 +67,7 @@ def seed_demo(*, if_empty: bool = True, echo=click.echo) -> bool:
         components={created["Dashboard"].id: "degraded_performance"},
         message="Some users see slow dashboard loads. We are investigating.",
         actor="demo",
+        notify=False,
     )
     maintenance.schedule_maintenance(
         name="Database upgrade",
@@ -75,6 +76,7 @@ def seed_demo(*, if_empty: bool = True, echo=click.echo) -> bool:
         scheduled_until=now + timedelta(days=2, hours=2),
         component_ids=[created["Database"].id],
         actor="demo",
+        notify=False,
     )
     echo("Demo data ready.")
     return True

@@ -28,6 +28,7 @@ class IncidentForm(OffersComponents, AdminForm):
     status = choice_field("Status", INCIDENT_STATUS_CHOICES[:3], IncidentStatus.INVESTIGATING)
     message = text_field("Message", MAX_MESSAGE, area=True)
     components = ComponentStatusesField()
+    notify = BooleanField("Notify subscribers", default=True)
 
 
 class EditIncidentForm(AdminForm):
@@ -42,6 +43,7 @@ class UpdateForm(OffersComponents, AdminForm):
     components = ComponentStatusesField()
     restore_components = BooleanField("Return affected components to operational", default=True)
     reopen = BooleanField("Reopen the incident", default=False)
+    notify = BooleanField("Notify subscribers", default=True)
 
 
 class EditUpdateForm(AdminForm):
@@ -53,6 +55,7 @@ class PostmortemForm(AdminForm):
 
     body = text_field("Postmortem", MAX_POSTMORTEM, area=True)
     action = StringField()  # which button was pressed
+    notify = BooleanField("Notify subscribers", default=True)
 
     @property
     def publish(self) -> bool:

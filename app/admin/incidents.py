@@ -63,6 +63,7 @@ def incident_new():
             components=form.components.data,
             status=form.status.data,
             actor=current_actor(),
+            notify=form.notify.data,
         )
         return saved("Incident opened.", _page_of(incident))
 
@@ -110,6 +111,7 @@ def incident_update(incident_id: int):
             reopen=form.reopen.data,
             impact=_new_impact(incident, form.impact.data),
             actor=current_actor(),
+            notify=form.notify.data,
         )
         return saved(f"Update posted: {incident.status.label}.", _page_of(incident))
 
@@ -173,7 +175,11 @@ def postmortem(incident_id: int):
 
     def save():
         service.save_postmortem(
-            incident, body=form.body.data, publish=form.publish, actor=current_actor()
+            incident,
+            body=form.body.data,
+            publish=form.publish,
+            actor=current_actor(),
+            notify=form.notify.data,
         )
         done = "Postmortem published." if form.publish else "Postmortem draft saved."
         return saved(done, url_for("admin.postmortem", incident_id=incident.id))

@@ -67,6 +67,7 @@ def maintenance_new():
             scheduled_until=form.ends.moment,
             component_ids=form.components.data,
             actor=current_actor(),
+            notify=form.notify.data,
         )
         return saved("Maintenance scheduled.", _shown(maintenance))
 
@@ -163,7 +164,11 @@ def maintenance_update(maintenance_id: int):
 
     def save():
         service.post_maintenance_update(
-            maintenance, status=form.status.data, message=form.message.data, actor=current_actor()
+            maintenance,
+            status=form.status.data,
+            message=form.message.data,
+            actor=current_actor(),
+            notify=form.notify.data,
         )
         return saved(f"Update posted: {maintenance.status.label}.", _shown(maintenance))
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from wtforms import BooleanField
+
 from app.admin.fields import ComponentIdsField, LocalDateTimeField, OffersComponents
 from app.admin.forms import AdminForm, choice_field, enum_choices, text_field
 from app.models import Cadence, Incident, IncidentStatus, MaintenanceSeries
@@ -23,6 +25,7 @@ class MaintenanceForm(OffersComponents, AdminForm):
     ends = LocalDateTimeField("Ends", "end")
     message = text_field("Message", MAX_MESSAGE, area=True)
     components = ComponentIdsField()
+    notify = BooleanField("Notify subscribers", default=True)
 
 
 class PastMaintenanceForm(MaintenanceForm):
@@ -78,6 +81,7 @@ class RescheduleForm(AdminForm):
 class MaintenanceUpdateForm(AdminForm):
     status = choice_field("Status", MAINTENANCE_STATUS_CHOICES)
     message = text_field("Message", MAX_MESSAGE, area=True)
+    notify = BooleanField("Notify subscribers", default=True)
 
     def offer_after(self, current: IncidentStatus) -> None:
         """Offer only `current` and what follows it (maintenance moves forward);

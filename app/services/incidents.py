@@ -24,11 +24,12 @@ from app.models import (
     IncidentKind,
     IncidentStatus,
     IncidentUpdate,
+    NotificationKind,
     UpdateRevision,
     utcnow,
 )
 from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
-from app.services import audit, validate
+from app.services import audit, notifications, validate
 from app.services.components import apply_status, lock_components, parse_status
 from app.services.errors import Invalid, NotFound
 from app.services.page import bump_version
@@ -193,10 +194,13 @@ def open_incident(
     deliver_notifications: bool = True,
     actor=None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> Incident:
     """Open an incident, set its components' statuses and post its first update.
 
     `affected_ids` names components the incident concerns whose status it leaves as is.
+    Subscribers of its components hear of it unless `notify` (or, from the API,
+    `deliver_notifications`) is False.
     """
     name = validate.text(name, "title", max_len=MAX_TITLE)
     impact = parse_impact(impact)
@@ -219,14 +223,17 @@ def open_incident(
     db.session.add(incident)
     db.session.flush()
     _affect(incident, [*changes, *(parts[i] for i in affected_ids)])
-    add_update(
+    update = add_update(
         incident,
         status,
         message,
         changes,
         actor=actor,
         at=now,
-        deliver_notifications=deliver_notifications,
+        deliver_notifications=notify and deliver_notifications,
+    )
+    notifications.announce(
+        NotificationKind.INCIDENT_OPENED, incident, update, notify=notify and deliver_notifications
     )
     bump_version()
     audit.record(actor, "incident.open", "incident", incident.id, name=name, impact=impact)
@@ -261,8 +268,10 @@ def post_update(
     deliver_notifications: bool = True,
     actor=None,
     now: datetime | None = None,
+    notify: bool = True,
 ) -> IncidentUpdate:
-    """Post an update; resolving may return the affected components to operational."""
+    """Post an update; resolving may return the affected components to operational.
+    Subscribers hear of it unless `notify` is False (a minor correction)."""
     status = parse_incident_status(status)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     incident = locked(Incident, incident, missing=INCIDENT_GONE)
@@ -285,7 +294,10 @@ def post_update(
         changes,
         actor=actor,
         at=now,
-        deliver_notifications=deliver_notifications,
+        deliver_notifications=notify and deliver_notifications,
+    )
+    notifications.announce(
+        NotificationKind.INCIDENT_UPDATED, incident, update, notify=notify and deliver_notifications
     )
     bump_version()
     changed = {"impact": incident.impact} if impact is not None else {}
@@ -334,8 +346,11 @@ def edit_update(update: IncidentUpdate, *, body: str, actor=None) -> IncidentUpd
 
 
 @transactional
-def save_postmortem(incident: Incident, *, body: str, publish: bool, actor=None) -> Incident:
-    """Save a postmortem draft, or publish it, once the incident is resolved."""
+def save_postmortem(
+    incident: Incident, *, body: str, publish: bool, actor=None, notify: bool = True
+) -> Incident:
+    """Save a postmortem draft, or publish it, once the incident is resolved. Subscribers
+    hear of its first publication only (unless `notify` is False), never of later edits."""
     incident = locked(Incident, incident, missing=INCIDENT_GONE)
     if incident.is_maintenance:
         raise Invalid("Postmortems are written for incidents, not maintenance.")
@@ -347,6 +362,7 @@ def save_postmortem(incident: Incident, *, body: str, publish: bool, actor=None)
     incident.postmortem_updated_at = now
     if publish and incident.postmortem_published_at is None:
         incident.postmortem_published_at = now
+        notifications.announce(NotificationKind.POSTMORTEM_PUBLISHED, incident, notify=notify)
     elif not publish:
         incident.postmortem_published_at = None
     incident.updated_at = now

@@ -8,8 +8,9 @@ window is refused with what happened, never applied to a maintenance in progress
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -19,10 +20,12 @@ from app.models import (
     Incident,
     IncidentKind,
     IncidentStatus,
+    Notification,
+    NotificationKind,
     utcnow,
 )
 from app.models.enums import MAINTENANCE_STATUSES
-from app.services import audit, validate
+from app.services import audit, notifications, validate
 from app.services.components import lock_components
 from app.services.errors import Invalid
 from app.services.incidents import MAX_MESSAGE, add_update
@@ -46,6 +49,14 @@ STATUS_MOVES = (
     "maintenance.start",
     "maintenance.complete",
 )
+DEFAULT_REMINDER_MINUTES = 60
+# What subscribers are told when a maintenance reaches a status.
+_MOVED = {
+    IncidentStatus.SCHEDULED: NotificationKind.MAINTENANCE_UPDATED,
+    IncidentStatus.IN_PROGRESS: NotificationKind.MAINTENANCE_STARTED,
+    IncidentStatus.VERIFYING: NotificationKind.MAINTENANCE_UPDATED,
+    IncidentStatus.COMPLETED: NotificationKind.MAINTENANCE_COMPLETED,
+}
 # How a refusal names the state a maintenance reached.
 _REACHED = {
     IncidentStatus.IN_PROGRESS: "started",
@@ -134,8 +145,10 @@ def post_maintenance_update(
     message: str,
     actor=None,
     now: datetime | None = None,
+    notify: bool = True,
 ):
-    """Advance a maintenance by hand (start early, verify, complete), forward only."""
+    """Advance a maintenance by hand (start early, verify, complete), forward only;
+    subscribers hear of it unless `notify` is False."""
     if not maintenance.is_maintenance:
         raise Invalid("This is an incident, not a maintenance.")
     status = validate.choice(MAINTENANCE_STATUSES, status, "status")
@@ -148,6 +161,7 @@ def post_maintenance_update(
             "status",
         )
     update = _advance(maintenance, status, message, actor, now or utcnow())
+    notifications.announce(_MOVED[status], maintenance, update, notify=notify)
     bump_version()
     audit.record(actor, "maintenance.update", "incident", maintenance.id, status=status)
     return update
@@ -159,6 +173,7 @@ class TickResult:
     completed: list[int] = field(default_factory=list)
     # Occurrences of recurring maintenance created ahead.
     planned: list[int] = field(default_factory=list)
+    reminded: list[int] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -198,15 +213,64 @@ def tick(now: datetime | None = None) -> TickResult:
     for maintenance in _with_components_locked(
         _due([IncidentStatus.SCHEDULED], Incident.scheduled_for, now)
     ):
-        _advance(maintenance, IncidentStatus.IN_PROGRESS, STARTED_MESSAGE, "scheduler", now)
+        update = _advance(
+            maintenance, IncidentStatus.IN_PROGRESS, STARTED_MESSAGE, "scheduler", now
+        )
+        notifications.announce(NotificationKind.MAINTENANCE_STARTED, maintenance, update)
         result.started.append(maintenance.id)
         audit.record("scheduler", "maintenance.start", "incident", maintenance.id)
     db.session.flush()
     ending = [IncidentStatus.IN_PROGRESS, IncidentStatus.VERIFYING]
     for maintenance in _with_components_locked(_due(ending, Incident.scheduled_until, now)):
-        _advance(maintenance, IncidentStatus.COMPLETED, COMPLETED_MESSAGE, "scheduler", now)
+        update = _advance(
+            maintenance, IncidentStatus.COMPLETED, COMPLETED_MESSAGE, "scheduler", now
+        )
+        notifications.announce(NotificationKind.MAINTENANCE_COMPLETED, maintenance, update)
         result.completed.append(maintenance.id)
         audit.record("scheduler", "maintenance.complete", "incident", maintenance.id)
+    result.reminded = _remind(now, reminder_lead())
     if result.changed:
         bump_version()
     return result
+
+
+def reminder_lead() -> timedelta:
+    """How long before a maintenance starts its subscribers are reminded (0: never)."""
+    minutes = current_app.config.get("MAINTENANCE_REMINDER_MINUTES", DEFAULT_REMINDER_MINUTES)
+    return timedelta(minutes=float(minutes))
+
+
+def _remind(now: datetime, lead: timedelta) -> list[int]:
+    """Queue the one reminder of each maintenance starting within `lead`.
+
+    A maintenance scheduled inside that lead is not reminded of: its "scheduled"
+    mail went out moments ago. The unique index on reminders, and the rows locked
+    with SKIP LOCKED, keep two workers ticking at once from reminding twice.
+    """
+    if lead <= timedelta(0):
+        return []
+    reminded = select(Notification.incident_id).where(
+        Notification.kind == NotificationKind.MAINTENANCE_REMINDER
+    )
+    upcoming = (
+        select(Incident)
+        .where(
+            Incident.kind == IncidentKind.MAINTENANCE,
+            Incident.status == IncidentStatus.SCHEDULED,
+            Incident.scheduled_for > now,
+            Incident.scheduled_for <= now + lead,
+            Incident.id.not_in(reminded),
+        )
+        .order_by(Incident.id)
+        .with_for_update(skip_locked=True, key_share=True)
+    )
+    done = []
+    for maintenance in db.session.scalars(upcoming):
+        if maintenance.created_at + lead > maintenance.scheduled_for:
+            continue
+        minutes = round((maintenance.scheduled_for - now).total_seconds() / 60)
+        notifications.announce(
+            NotificationKind.MAINTENANCE_REMINDER, maintenance, details={"minutes": minutes}
+        )
+        done.append(maintenance.id)
+    return done

@@ -11,8 +11,16 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from app.extensions import db
-from app.models import Component, Impact, Incident, IncidentKind, IncidentStatus, utcnow
-from app.services import audit, validate
+from app.models import (
+    Component,
+    Impact,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    NotificationKind,
+    utcnow,
+)
+from app.services import audit, notifications, validate
 from app.services.components import lock_components
 from app.services.errors import Invalid, NotFound
 from app.services.incidents import MAX_MESSAGE, MAX_TITLE, _affect, add_update
@@ -53,8 +61,10 @@ def schedule_maintenance(
     now: datetime | None = None,
     series_id: int | None = None,
     occurrence_start: datetime | None = None,
+    notify: bool = True,
 ) -> Incident:
-    """Plan a maintenance window; `tick` starts and completes it on time.
+    """Plan a maintenance window; `tick` starts and completes it on time (and reminds its
+    subscribers shortly before). Subscribers hear of it unless `notify` is False.
 
     `series_id` and `occurrence_start` mark an occurrence of a recurring maintenance.
     """
@@ -79,7 +89,10 @@ def schedule_maintenance(
     db.session.add(maintenance)
     db.session.flush()
     _affect(maintenance, components)
-    add_update(maintenance, IncidentStatus.SCHEDULED, message, {}, actor=actor, at=now)
+    update = add_update(maintenance, IncidentStatus.SCHEDULED, message, {}, actor=actor, at=now)
+    notifications.announce(
+        NotificationKind.MAINTENANCE_SCHEDULED, maintenance, update, notify=notify
+    )
     bump_version()
     audit.record(actor, "maintenance.schedule", "incident", maintenance.id, name=name)
     return maintenance

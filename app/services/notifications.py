@@ -47,6 +47,22 @@ def queue(
     return notification
 
 
+def announce(
+    kind: NotificationKind,
+    incident: Incident,
+    update: IncidentUpdate | None = None,
+    *,
+    notify: bool = True,
+    details: dict | None = None,
+) -> Notification | None:
+    """Queue what subscribers of `incident` should hear, unless the poster unticked
+    "Notify subscribers" (a minor edit). Ids are assigned first, so the row can name them."""
+    if not notify:
+        return None
+    db.session.flush()
+    return queue(kind, incident=incident, update=update, details=details)
+
+
 _listeners: list = []
 
 

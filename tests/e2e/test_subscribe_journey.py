@@ -128,3 +128,68 @@ def test_the_form_works_without_javascript(site, new_page):
         bo = db.session.scalar(select(Subscriber).where(Subscriber.address == "bo@example.com"))
         chosen = {db.session.get(Component, t.component_id).name for t in bo.targets}
         assert chosen == {"API", "Website"} and not bo.all_components
+
+
+@pytest.fixture
+def mailing_site(site):
+    """The site with its worker thread running and mail going to a real SMTP sink."""
+    from app.delivery import worker
+    from tests.smtp_sink import SmtpSink
+
+    sink = SmtpSink().start()
+    app = site.app
+    before = {key: app.config.get(key) for key in ("SMTP_URL", "SITE_URL")}
+    app.config.update(SMTP_URL=sink.url, SITE_URL=site.url)
+    stop = worker.start_thread(app)
+    try:
+        yield site, sink
+    finally:
+        worker.stop_thread(app, stop)
+        app.config.update(before)
+        sink.stop()
+
+
+def _link(received, part: str) -> str:
+    body = received.message.get_body(("plain",)).get_content()
+    return next(word for word in body.split() if part in word)
+
+
+def test_subscribe_by_mail_to_one_click_unsubscribe(mailing_site, page, tmp_path):
+    """Subscribing from the page, do I get the confirmation mail, confirm from its link, get
+    the next incident by mail — and after one-click unsubscribe from that mail, nothing more?"""
+    from app.services import incidents
+
+    site, sink = mailing_site
+    page.goto(site.url + "/subscribe")
+    page.get_by_label("Email address").fill("ada@example.com")
+    page.get_by_role("button", name="Subscribe").click()
+    page.wait_for_url("**/subscribe/sent")
+    (confirmation,) = sink.wait_for(1, timeout=5)
+    assert confirmation.recipients == ["ada@example.com"]
+    page.goto(_link(confirmation, "/subscribe/confirm/"))
+    page.get_by_role("button", name="Confirm subscription").click()
+    assert page.get_by_role("heading", name="You are subscribed").is_visible()
+
+    with site.app.app_context():
+        incident = incidents.open_incident(
+            name="Checkout is failing", impact="major", message="We are **on it**."
+        )
+    update = sink.wait_for(2, timeout=5)[1]
+    assert update.message["Subject"] == "[Herald Status] Checkout is failing"
+    html = update.message.get_body(("html",)).get_content()
+    page.set_content(html)  # the HTML part as a mail client shows it
+    assert page.get_by_role("link", name="View on the status page").is_visible()
+    page.screenshot(path=str(tmp_path / "mail.png"))
+
+    unsubscribe = update.message["List-Unsubscribe"].strip("<>")
+    assert unsubscribe.startswith(site.url) and update.message["List-Unsubscribe-Post"]
+    answer = page.request.post(unsubscribe, form={"List-Unsubscribe": "One-Click"})
+    assert answer.status == 200  # RFC 8058: no cookie, no CSRF token, no redirect
+    assert _subscriber(site.app, "ada@example.com").state == SubscriberState.UNSUBSCRIBED
+
+    with site.app.app_context():
+        incidents.post_update(incident, status="resolved", message="Fixed.")
+    import time
+
+    time.sleep(2)
+    assert len(sink.to("ada@example.com")) == 2
