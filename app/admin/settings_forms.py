@@ -76,3 +76,12 @@ class ImagesForm(AdminForm):
 
     def removals(self) -> tuple[str, ...]:
         return tuple(k for k in page_images.KINDS if self[f"remove_{k}"].data)
+
+
+class UptimeSettingsForm(AdminForm):
+    """How the uptime figures count scheduled maintenance (its own small form and route)."""
+
+    count_maintenance = BooleanField(
+        "Count scheduled maintenance as downtime",
+        description="Off: maintenance counts as up, as on Statuspage. The uptime page says which.",
+    )
