@@ -135,3 +135,29 @@ def test_webhooks_are_imported_only_with_a_confirmation(app, mail_on, loopback_w
     assert (result.added, result.confirmations_queued) == (2, 2)
     hook = subscriber("https://127.0.0.1:8443/hook", "webhook")
     assert hook.state == SubscriberState.PENDING and hook.source == "import"
+
+
+@pytest.fixture
+def wake_ups():
+    """Counts the worker's wake-up calls (after a commit that queued a notification)."""
+    from app.services import notifications
+
+    calls = []
+
+    def wake() -> None:
+        calls.append(1)
+
+    notifications.on_commit(wake)
+    yield calls
+    notifications._listeners.remove(wake)
+
+
+def test_an_import_that_queues_confirmations_wakes_the_worker(app, mail_on, wake_ups):
+    """Does the commit of an import with confirmations wake the worker at once, like a form
+    subscription does, and one without them not?"""
+    subscriber_import.import_csv("email\nada@example.com\n", "confirmed", now=at(0))
+    assert wake_ups == []
+    subscriber_import.import_csv("email\nbob@example.com\n", "send_confirmation", now=at(0))
+    assert wake_ups == [1]
+    confirm = queued(NotificationKind.CONFIRM)
+    assert [n.subscriber_id for n in confirm] == [subscriber("bob@example.com").id]
