@@ -16,7 +16,8 @@ from app.services import components
 from tests.conftest import REDIS_TEST_URL
 
 # theme.css is addressed as /theme.css?v=<version> and marked immutable instead.
-NOT_VERSIONED = {"public.theme_css"}
+# Versioned by their URL (`?v=` from the page), not by the page version.
+NOT_VERSIONED = {"public.theme_css", "public.favicon"}
 
 
 def _public_paths(app) -> list[str]:
