@@ -13,7 +13,7 @@ from app.site import site_url
 from app.templating import page_settings
 
 # The preview pages are framed by the Embed page, and only by it. Their styles may sit in
-# attributes: the iframe snippet carries style="border:0", and the preview runs it as pasted.
+# attributes: the iframe snippet carries style="border:0;…", and the preview runs it as pasted.
 PREVIEW_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
     "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; "

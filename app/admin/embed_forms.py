@@ -14,7 +14,7 @@ THEME_CHOICES = choices(
     [
         ("light", "Light (most sites)"),
         ("dark", "Dark"),
-        ("auto", "Follow the visitor's system setting"),
+        ("auto", "Auto (the visitor's setting)"),
     ]
 )
 POSITION_CHOICES = choices((p, p.replace("-", " ").capitalize()) for p in POSITIONS)

@@ -11,7 +11,7 @@ from app.services.page_images import file_name, get_image
 
 YEAR = "public, max-age=31536000, immutable"
 # Without the page's `?v=` the URL may soon show another file: revalidate (an ETag 304).
-SHORT = "public, max-age=300"
+SHORT = "public, max-age=300, stale-if-error=86400"
 
 
 def _image(data: bytes, content_type: str, version: str, forever: bool = False) -> Response:

@@ -26,6 +26,8 @@ MAX_LABEL = 40
 # The iframe's first height: the card with one incident. The card then tells the
 # resize script its real height (static/embed/frame.js and resize.js).
 FRAME_WIDTH, FRAME_HEIGHT = 340, 150
+# No frame of the browser's around the card's own border; never wider than the host's column.
+FRAME_STYLE = "border:0;max-width:100%"
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,7 @@ def snippets(
             "An iframe with the current status and active incidents. The script beside it "
             "lets the card set its own height; without it the card keeps the height given.",
             f'<iframe src="{base}/embed/frame{_query(theme=theme)}" title="{title}" '
-            f'width="{FRAME_WIDTH}" height="{FRAME_HEIGHT}" style="border:0"></iframe>\n'
+            f'width="{FRAME_WIDTH}" height="{FRAME_HEIGHT}" style="{FRAME_STYLE}"></iframe>\n'
             f'<script src="{base}/embed/resize.js" async></script>',
         ),
         Snippet(

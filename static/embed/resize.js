@@ -2,7 +2,7 @@
  * Herald status card, self-sizing.
  *
  *   <iframe src="https://status.example.com/embed/frame" title="…" width="340" height="150"
- *           style="border:0"></iframe>
+ *           style="border:0;max-width:100%"></iframe>
  *   <script src="https://status.example.com/embed/resize.js" async></script>
  *
  * The card (static/embed/frame.js) posts its height; this script sets that height on

@@ -146,3 +146,16 @@ def test_card_sizes_itself_on_another_site(new_page, live_server, host_site):
     assert frame.evaluate("node => getComputedStyle(node).borderTopWidth") == "0px"
     background = card.locator("body").evaluate("node => getComputedStyle(node).backgroundColor")
     assert background == "rgb(255, 255, 255)", "light unless asked, whatever the system says"
+
+
+def test_pop_up_preview_shows_even_when_all_is_well(new_page, live_server, embed_admin):
+    """With nothing wrong, does the preview still show me what the notice looks like, while
+    the snippet I copy stays quiet on a good day?"""
+    page = new_page()
+    login(page, live_server.url, embed_admin)
+    page.goto(f"{live_server.url}/admin/embed?background=%23123456")
+    notice = page.frame_locator(".embed-preview-embed-script").locator("herald-status aside")
+    expect(notice).to_contain_text("All Systems Operational")
+    colour = notice.evaluate("node => getComputedStyle(node).backgroundColor")
+    assert colour == "rgb(18, 52, 86)", "the colour I picked"
+    expect(page.locator("#embed-script-code")).not_to_contain_text("data-preview")

@@ -15,8 +15,10 @@ from app.extensions import db
 from app.services import components
 from tests.conftest import REDIS_TEST_URL
 
-# theme.css is addressed as /theme.css?v=<accent colour> and marked immutable instead.
-NOT_VERSIONED = {"public.theme_css"}
+# theme.css is addressed as /theme.css?v=<accent colour> and the favicon as
+# /favicon.ico?v=<version>, both marked immutable: versioned by their URL (`?v=` from the
+# page), not by the page version.
+NOT_VERSIONED = {"public.theme_css", "public.favicon"}
 
 
 def _public_paths(app) -> list[str]:

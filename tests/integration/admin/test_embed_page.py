@@ -38,7 +38,7 @@ def test_embed_page_offers_three_snippets_for_the_site_address(site_browser):
     assert codes["embed-iframe"].startswith(
         '<iframe src="http://status.acme.example/embed/frame" title="Herald Status: current status"'
     )
-    assert 'style="border:0"' in codes["embed-iframe"], "no double frame around the card"
+    assert 'style="border:0;max-width:100%"' in codes["embed-iframe"], "no double frame"
     assert (
         '<script src="http://status.acme.example/embed/resize.js" async>' in codes["embed-iframe"]
     )

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from app.extensions import db
 from app.models import Component, Incident, utcnow
 from app.services import backfill, components, incidents, maintenance
+from app.services.page import get_settings
 from app.text import find_unshowable
 from tests.unshowable import SENDABLE, STORABLE_ON_POSTGRESQL, TERMINAL_LINE, every
 
@@ -134,6 +135,8 @@ def _argument_values() -> dict[str, list[str]]:
     return {
         "incident_id": [str(i) for i in db.session.scalars(select(Incident.id))],
         "code": list(db.session.scalars(select(Component.code))),
+        # The uploaded logo's name (none here: the text checks need no image).
+        "filename": [name for name in [get_settings().logo_image] if name],
     }
 
 
@@ -153,6 +156,8 @@ def public_urls(app: Flask) -> list[str]:
 
 def check_document(name: str, body: bytes, mimetype: str) -> str:
     """Parse `body` as what `mimetype` says it is; returns the kind checked."""
+    if mimetype.startswith("image/") and mimetype != "image/svg+xml":
+        return mimetype  # the favicon, a logo: bytes, no stored text in them
     text = body.decode("utf-8")
     if mimetype in FEEDS or mimetype == "image/svg+xml":
         ET.fromstring(body)  # noqa: S314 - our own output
