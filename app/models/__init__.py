@@ -19,7 +19,7 @@ from app.models.incident import (
 )
 from app.models.ops import WorkerHeartbeat
 from app.models.page import PageSettings
-from app.models.series import MaintenanceSeries
+from app.models.series import MaintenanceOccurrence, MaintenanceSeries
 from app.models.subscriber import (
     Delivery,
     DeliveryState,
@@ -49,6 +49,7 @@ __all__ = [
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "MaintenanceOccurrence",
     "MaintenanceSeries",
     "Notification",
     "NotificationKind",

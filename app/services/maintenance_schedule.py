@@ -51,13 +51,8 @@ def schedule_maintenance(
     component_ids: Iterable[int] = (),
     actor=None,
     now: datetime | None = None,
-    series_id: int | None = None,
-    occurrence_start: datetime | None = None,
 ) -> Incident:
-    """Plan a maintenance window; `tick` starts and completes it on time.
-
-    `series_id` and `occurrence_start` mark an occurrence of a recurring maintenance.
-    """
+    """Plan a maintenance window; `tick` starts and completes it on time."""
     now = now or utcnow()
     name = validate.text(name, "title", max_len=MAX_TITLE)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
@@ -73,8 +68,6 @@ def schedule_maintenance(
         started_at=starts,
         scheduled_for=starts,
         scheduled_until=ends,
-        series_id=series_id,
-        occurrence_start=occurrence_start,
     )
     db.session.add(maintenance)
     db.session.flush()

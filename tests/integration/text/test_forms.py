@@ -45,7 +45,6 @@ def _ids() -> dict[str, int]:
 def _settings(**change):
     good = {
         "name": "Acme Status",
-        "url": "https://status.acme.example",
         "logo_url": "",
         "accent_color": "#aa3300",
         "support_url": "",
@@ -67,12 +66,16 @@ def one_line_fields(ids):
             "updates-0-status": "resolved", "updates-0-at": WHEN, "updates-0-message": "Gone.",
         }),
         ("Title", "/admin/maintenance/new", lambda v: {"title": v, **maintenance}),
+        ("Title", "/admin/maintenance/series/new",
+         lambda v: {"title": v, "cadence": "weekly", **maintenance}),
+        ("Title", "/admin/maintenance/past", lambda v: {
+            "title": v, "starts": WHEN, "ends": WHEN[:-5] + "23:00", "message": "Done.",
+        }),
         ("Name", "/admin/components/new", lambda v: {"name": v, "status": "operational"}),
         ("Name", f"/admin/components/{ids['component']}/edit", lambda v: {"name": v}),
         ("Name", "/admin/groups/new", lambda v: {"name": v}),
         ("Name", f"/admin/groups/{ids['group']}/edit", lambda v: {"name": v}),
         ("Page name", "/admin/settings", lambda v: _settings(name=v)),
-        ("Public URL", "/admin/settings", lambda v: _settings(url=f"https://a.example/{v}")),
         ("Logo URL", "/admin/settings", lambda v: _settings(logo_url=f"https://a.example/{v}")),
         ("Support URL", "/admin/settings", lambda v: _settings(support_url=f"https://a.example/{v}")),
     ]  # fmt: skip
