@@ -154,6 +154,7 @@ def _show_page(maintenance: Incident, update_form=None, reschedule_form=None):
         maintenance=maintenance,
         form=update_form,
         reschedule_form=reschedule_form or RescheduleForm.showing(maintenance),
+        series_id=series_service.series_id_of(maintenance),
     )
 
 

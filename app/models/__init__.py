@@ -21,7 +21,7 @@ from app.models.incident import (
 from app.models.mirror import MirrorChange
 from app.models.ops import WorkerHeartbeat
 from app.models.page import PageImage, PageSettings
-from app.models.series import MaintenanceSeries
+from app.models.series import MaintenanceOccurrence, MaintenanceSeries
 from app.models.subscriber import (
     Delivery,
     DeliveryState,
@@ -53,6 +53,7 @@ __all__ = [
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "MaintenanceOccurrence",
     "MirrorChange",
     "MaintenanceSeries",
     "Notification",

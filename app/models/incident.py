@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -21,8 +21,6 @@ class Incident(db.Model):
         Index("ix_incident_status", "status"),
         # Feeds list the most recently updated first.
         Index("ix_incident_updated", "updated_at", "id"),
-        # A series' occurrence exists once, however many ticks plan it at the same time.
-        UniqueConstraint("series_id", "occurrence_start"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,12 +40,6 @@ class Incident(db.Model):
     postmortem_body: Mapped[str | None] = mapped_column(Text)
     postmortem_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     postmortem_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # An occurrence of a recurring maintenance: its series, and the start it was planned
-    # for (kept when the occurrence itself is moved, so it is never planned again).
-    series_id: Mapped[int | None] = mapped_column(
-        ForeignKey("maintenance_series.id", ondelete="SET NULL")
-    )
-    occurrence_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     updates: Mapped[list[IncidentUpdate]] = relationship(
         back_populates="incident",

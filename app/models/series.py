@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -13,8 +13,8 @@ from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class MaintenanceSeries(db.Model):
-    """The rule; each occurrence is a normal maintenance (`Incident.series_id`), created a
-    little ahead by the tick (app/services/maintenance_series.py)."""
+    """The rule; each occurrence is a normal maintenance (`MaintenanceOccurrence` links
+    them), created a little ahead by the tick (app/services/maintenance_series.py)."""
 
     __tablename__ = "maintenance_series"
 
@@ -39,3 +39,25 @@ class MaintenanceSeries(db.Model):
     @property
     def active(self) -> bool:
         return self.stopped_at is None
+
+
+class MaintenanceOccurrence(db.Model):
+    """One planned window of a series: the start it was planned for (kept when the
+    maintenance itself is moved) and the maintenance made for it.
+
+    A table of its own rather than columns on `incident`: SQLite cannot add a unique
+    constraint to a table without rebuilding it, and rebuilding `incident` would cascade
+    the delete of the old table into its updates.
+    """
+
+    __tablename__ = "maintenance_occurrence"
+    __table_args__ = (
+        # One row per (series, start), however many ticks plan it at the same time.
+        UniqueConstraint("series_id", "starts_at"),
+        Index("ix_maintenance_occurrence_incident", "incident_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("maintenance_series.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))

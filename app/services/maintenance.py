@@ -202,6 +202,15 @@ def _with_components_locked(due: list[Incident]) -> list[Incident]:
     return due
 
 
+def _complete_missed(maintenance: Incident, now: datetime) -> None:
+    """A window that passed whole while no tick ran (the worker was down): one "Completed",
+    not "In progress" and "Completed" posted together; history keeps the planned window,
+    and its components, never flipped, keep their status."""
+    _advance(maintenance, IncidentStatus.COMPLETED, COMPLETED_MESSAGE, "scheduler", now)
+    maintenance.started_at = maintenance.scheduled_for
+    maintenance.resolved_at = maintenance.scheduled_until
+
+
 @transactional
 def tick(now: datetime | None = None) -> TickResult:
     """Start maintenance whose start has come and complete maintenance whose end has come.
@@ -213,6 +222,11 @@ def tick(now: datetime | None = None) -> TickResult:
     for maintenance in _with_components_locked(
         _due([IncidentStatus.SCHEDULED], Incident.scheduled_for, now)
     ):
+        if maintenance.scheduled_until <= now:
+            _complete_missed(maintenance, now)
+            result.completed.append(maintenance.id)
+            audit.record("scheduler", "maintenance.complete", "incident", maintenance.id)
+            continue
         update = _advance(
             maintenance, IncidentStatus.IN_PROGRESS, STARTED_MESSAGE, "scheduler", now
         )

@@ -59,15 +59,10 @@ def schedule_maintenance(
     component_ids: Iterable[int] = (),
     actor=None,
     now: datetime | None = None,
-    series_id: int | None = None,
-    occurrence_start: datetime | None = None,
     notify: bool = True,
 ) -> Incident:
     """Plan a maintenance window; `tick` starts and completes it on time (and reminds its
-    subscribers shortly before). Subscribers hear of it unless `notify` is False.
-
-    `series_id` and `occurrence_start` mark an occurrence of a recurring maintenance.
-    """
+    subscribers shortly before). Subscribers hear of it unless `notify` is False."""
     now = now or utcnow()
     name = validate.text(name, "title", max_len=MAX_TITLE)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
@@ -83,8 +78,6 @@ def schedule_maintenance(
         started_at=starts,
         scheduled_for=starts,
         scheduled_until=ends,
-        series_id=series_id,
-        occurrence_start=occurrence_start,
     )
     db.session.add(maintenance)
     db.session.flush()

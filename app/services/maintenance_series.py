@@ -7,8 +7,8 @@ any scheduled maintenance, and the manager can move, edit or delete one alone.
 Two ticks planning at once create each occurrence once: a series row is taken by
 one tick (`FOR NO KEY UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite),
 the series remembers the last start it planned, and the database refuses a second
-row for the same (series, start) — each insert runs in a savepoint, so that refusal
-skips the occurrence rather than failing the tick.
+`maintenance_occurrence` row for the same (series, start) — each insert runs in a
+savepoint, so that refusal skips the occurrence rather than failing the tick.
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Cadence, Incident, IncidentStatus, MaintenanceSeries, utcnow
+from app.models import (
+    Cadence,
+    Incident,
+    IncidentStatus,
+    MaintenanceOccurrence,
+    MaintenanceSeries,
+    utcnow,
+)
 from app.services import audit, validate
 from app.services.components import lock_components
 from app.services.errors import Invalid, NotFound
@@ -100,9 +107,13 @@ def _plan(series: MaintenanceSeries, now: datetime) -> list[int]:
                     component_ids=[cid for cid in series.component_ids if cid in existing],
                     actor="scheduler",
                     now=now,
-                    series_id=series.id,
-                    occurrence_start=start,
                 )
+                db.session.add(
+                    MaintenanceOccurrence(
+                        series_id=series.id, starts_at=start, incident_id=occurrence.id
+                    )
+                )
+                db.session.flush()
         except IntegrityError:
             continue  # planned meanwhile by another tick: it exists once
         created.append(occurrence.id)
@@ -190,18 +201,19 @@ def _locked_series(series: MaintenanceSeries | int) -> MaintenanceSeries:
 def _drop_unstarted(series: MaintenanceSeries) -> None:
     """Delete the occurrences that have not started (a new rule plans them afresh);
     planning then goes on after the last one kept."""
-    occurrences = db.session.scalars(
-        select(Incident)
-        .where(Incident.series_id == series.id)
+    occurrences = db.session.execute(
+        select(Incident, MaintenanceOccurrence.starts_at)
+        .join(MaintenanceOccurrence, MaintenanceOccurrence.incident_id == Incident.id)
+        .where(MaintenanceOccurrence.series_id == series.id)
         .order_by(Incident.id)
-        .with_for_update(key_share=True)
+        .with_for_update(of=Incident, key_share=True)
     ).all()
     kept = []
-    for occurrence in occurrences:
+    for occurrence, starts_at in occurrences:
         if occurrence.status == IncidentStatus.SCHEDULED:
-            db.session.delete(occurrence)
+            db.session.delete(occurrence)  # its occurrence row goes with it (cascade)
         else:
-            kept.append(occurrence.occurrence_start)
+            kept.append(starts_at)
     series.planned_through = max(kept, default=None)
     db.session.flush()
 
@@ -272,7 +284,20 @@ def upcoming_occurrences(series: MaintenanceSeries) -> list[Incident]:
     return list(
         db.session.scalars(
             select(Incident)
-            .where(Incident.series_id == series.id, Incident.status != IncidentStatus.COMPLETED)
+            .join(MaintenanceOccurrence, MaintenanceOccurrence.incident_id == Incident.id)
+            .where(
+                MaintenanceOccurrence.series_id == series.id,
+                Incident.status != IncidentStatus.COMPLETED,
+            )
             .order_by(Incident.scheduled_for, Incident.id)
+        )
+    )
+
+
+def series_id_of(maintenance: Incident) -> int | None:
+    """The series `maintenance` is an occurrence of, if any."""
+    return db.session.scalar(
+        select(MaintenanceOccurrence.series_id).where(
+            MaintenanceOccurrence.incident_id == maintenance.id
         )
     )

@@ -2,12 +2,14 @@
 
 Revision ID: 0016
 Revises: 0015
-Create Date: 2026-11-28 10:23:01
+Create Date: 2026-11-28 11:13:35
 
 A weekly or monthly maintenance window (`maintenance_series`) whose occurrences are
-normal maintenance rows, created a little ahead by the tick. `incident.series_id` and
-`incident.occurrence_start` name the slot an occurrence was planned for; the unique
-constraint on the pair makes two ticks planning at once create it once.
+normal maintenance rows, created a little ahead by the tick. `maintenance_occurrence`
+links each to the start it was planned for; its unique (series_id, starts_at) makes
+two ticks planning at once create it once. New tables only: on SQLite, adding a
+constraint to `incident` would rebuild it, and dropping the old table would cascade
+into its updates.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -38,19 +40,24 @@ def upgrade():
     sa.Column('updated_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_maintenance_series'))
     )
-    with op.batch_alter_table('incident', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('series_id', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('occurrence_start', app.models.types.UTCDateTime(timezone=True), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_incident_series_id'), ['series_id', 'occurrence_start'])
-        batch_op.create_foreign_key(batch_op.f('fk_incident_series_id_maintenance_series'), 'maintenance_series', ['series_id'], ['id'], ondelete='SET NULL')
+    op.create_table('maintenance_occurrence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('series_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('incident_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['incident_id'], ['incident.id'], name=op.f('fk_maintenance_occurrence_incident_id_incident'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['series_id'], ['maintenance_series.id'], name=op.f('fk_maintenance_occurrence_series_id_maintenance_series'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_maintenance_occurrence')),
+    sa.UniqueConstraint('series_id', 'starts_at', name=op.f('uq_maintenance_occurrence_series_id'))
+    )
+    with op.batch_alter_table('maintenance_occurrence', schema=None) as batch_op:
+        batch_op.create_index('ix_maintenance_occurrence_incident', ['incident_id'], unique=False)
 
 
 
 def downgrade():
-    with op.batch_alter_table('incident', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_incident_series_id_maintenance_series'), type_='foreignkey')
-        batch_op.drop_constraint(batch_op.f('uq_incident_series_id'), type_='unique')
-        batch_op.drop_column('occurrence_start')
-        batch_op.drop_column('series_id')
+    with op.batch_alter_table('maintenance_occurrence', schema=None) as batch_op:
+        batch_op.drop_index('ix_maintenance_occurrence_incident')
 
+    op.drop_table('maintenance_occurrence')
     op.drop_table('maintenance_series')

@@ -226,7 +226,7 @@ def test_moving_components_and_groups_at_once_keeps_one_position_each(site):
 def test_ticks_at_once_create_each_recurring_occurrence_once(site):
     """If four workers tick at the same moment, does each week's occurrence of a recurring
     maintenance exist once, with no tick failing?"""
-    from app.models import MaintenanceSeries
+    from app.models import MaintenanceOccurrence, MaintenanceSeries
 
     for round_ in range(3):
         now = utcnow()
@@ -256,6 +256,8 @@ def test_ticks_at_once_create_each_recurring_occurrence_once(site):
         assert failures == []
         with site.app.app_context():
             starts = db.session.scalars(
-                select(Incident.scheduled_for).where(Incident.series_id == series_id)
+                select(MaintenanceOccurrence.starts_at).where(
+                    MaintenanceOccurrence.series_id == series_id
+                )
             ).all()
         assert len(starts) == 2 == len(set(starts))

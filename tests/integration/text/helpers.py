@@ -71,6 +71,7 @@ def build_site() -> None:
             scheduled_until=starts + timedelta(hours=2),
             component_ids=[api.id],
             actor="test",
+            now=starts - timedelta(days=1),  # planned ahead, as a window is
         )
     maintenance.tick(now)  # one in progress, one completed, one upcoming
     db.session.expire_all()

@@ -45,7 +45,6 @@ def _ids() -> dict[str, int]:
 def _settings(**change):
     good = {
         "name": "Acme Status",
-        "url": "https://status.acme.example",
         "logo_url": "",
         "accent_color": "#aa3300",
         "support_url": "",
@@ -67,6 +66,11 @@ def one_line_fields(ids):
             "updates-0-status": "resolved", "updates-0-at": WHEN, "updates-0-message": "Gone.",
         }),
         ("Title", "/admin/maintenance/new", lambda v: {"title": v, **maintenance}),
+        ("Title", "/admin/maintenance/series/new",
+         lambda v: {"title": v, "cadence": "weekly", **maintenance}),
+        ("Title", "/admin/maintenance/past", lambda v: {
+            "title": v, "starts": WHEN, "ends": WHEN[:-5] + "23:00", "message": "Done.",
+        }),
         ("Name", "/admin/components/new", lambda v: {"name": v, "status": "operational"}),
         ("Name", f"/admin/components/{ids['component']}/edit", lambda v: {"name": v}),
         ("Name", "/admin/groups/new", lambda v: {"name": v}),

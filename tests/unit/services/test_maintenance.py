@@ -113,17 +113,6 @@ def test_tick_is_idempotent(window, moment):
     ) == state
 
 
-def test_late_tick_starts_and_completes_in_one_run(window):
-    """If the worker was down for the whole window, does one tick catch up and leave the
-    component operational?"""
-    planned, database, _ = window
-    result = maintenance.tick(now=at(100))
-    assert result.started == [planned.id]
-    assert result.completed == [planned.id]
-    assert planned.status == "completed"
-    assert database.status == "operational"
-
-
 def test_maintenance_cannot_end_before_it_starts(app):
     """Is a window that ends before it starts refused?"""
     with pytest.raises(Invalid, match="end after"):
@@ -167,3 +156,17 @@ def test_maintenance_never_hides_an_outage_that_was_already_there(window):
     maintenance.tick(now=at(70))
     assert planned.status == "completed"
     assert database.status == "major_outage"
+
+
+def test_a_window_missed_whole_is_completed_with_one_update(window):
+    """If no tick ran during the whole window (the worker was down), is it completed with
+    one update, its planned window in history, and no component flipped?"""
+    planned, database, _ = window
+    before = _updates()
+    result = maintenance.tick(now=at(100))
+    assert result.completed == [planned.id] and result.started == []
+    assert _updates() == before + 1
+    assert planned.status == "completed"
+    assert (planned.started_at, planned.resolved_at) == (at(10), at(70))
+    assert database.status == "operational"
+    assert [status for status, _, _ in periods(database)] == ["operational"]

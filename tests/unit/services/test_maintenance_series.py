@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Incident, MaintenanceSeries
+from app.models import Incident, MaintenanceOccurrence, MaintenanceSeries
 from app.services import maintenance
 from app.services import maintenance_series as series_service
-from app.services.errors import Conflict, Invalid
+from app.services.errors import Invalid
 from tests.unit.services.helpers import at
 
 DAY = 24 * 60
@@ -31,11 +32,20 @@ def _weekly(database=None, **overrides) -> MaintenanceSeries:
     return series_service.create_series(**(values | overrides))
 
 
+def _of(series_id: int):
+    """Incidents joined to their occurrence rows, for `series_id`."""
+    return (
+        select(Incident)
+        .join(MaintenanceOccurrence, MaintenanceOccurrence.incident_id == Incident.id)
+        .where(MaintenanceOccurrence.series_id == series_id)
+    )
+
+
 def _starts(series_id: int) -> list[datetime]:
     return list(
         db.session.scalars(
-            select(Incident.scheduled_for)
-            .where(Incident.series_id == series_id)
+            _of(series_id)
+            .with_only_columns(Incident.scheduled_for)
             .order_by(Incident.scheduled_for)
         )
     )
@@ -47,7 +57,7 @@ def test_a_weekly_series_plans_its_next_two_windows_at_once(app, make_component)
     database = make_component("Database")
     series = _weekly(database)
     assert _starts(series.id) == [at(60), at(60 + 7 * DAY)]
-    first = db.session.scalars(select(Incident).where(Incident.series_id == series.id)).first()
+    first = db.session.scalars(_of(series.id).order_by(Incident.scheduled_for)).first()
     assert first.status == "scheduled" and first.name == "Weekly patching"
     assert [a.component_id for a in first.affected] == [database.id]
 
@@ -76,16 +86,15 @@ def test_a_tick_that_read_a_stale_plan_skips_what_exists(app):
 def test_the_database_refuses_a_second_row_for_one_occurrence(app):
     """Is (series, start) unique in the database itself, whatever the code does?"""
     series = _weekly()
-    with pytest.raises(Conflict):
-        maintenance.schedule_maintenance(
-            name="Copy",
-            message="m",
-            scheduled_for=at(60),
-            scheduled_until=at(120),
-            now=at(0),
-            series_id=series.id,
-            occurrence_start=at(60),
+    occurrence = db.session.scalars(select(MaintenanceOccurrence)).first()
+    db.session.add(
+        MaintenanceOccurrence(
+            series_id=series.id, starts_at=occurrence.starts_at, incident_id=occurrence.incident_id
         )
+    )
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
 
 
 def test_a_deleted_occurrence_is_a_skipped_week(app):
@@ -130,7 +139,7 @@ def test_stopping_removes_the_unstarted_occurrences_and_plans_no_more(app):
     series_service.stop_series(series.id, actor="test", now=at(62))
     maintenance.tick(now=at(30 * DAY))
     statuses = db.session.execute(
-        select(Incident.scheduled_for, Incident.status).where(Incident.series_id == series.id)
+        _of(series.id).with_only_columns(Incident.scheduled_for, Incident.status)
     ).all()
     assert [tuple(row) for row in statuses] == [(at(60), "completed")]
     with pytest.raises(Invalid, match="stopped"):
@@ -153,8 +162,8 @@ def test_editing_a_series_replans_only_what_has_not_started(app, make_component)
         now=at(62),
     )
     rows = db.session.execute(
-        select(Incident.name, Incident.scheduled_for, Incident.status)
-        .where(Incident.series_id == series.id)
+        _of(series.id)
+        .with_only_columns(Incident.name, Incident.scheduled_for, Incident.status)
         .order_by(Incident.scheduled_for)
     ).all()
     assert [tuple(row) for row in rows] == [
