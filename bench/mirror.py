@@ -13,7 +13,7 @@ once), then
    its time extrapolated from the bar's position, and a stand-in mirror (the
    marker of a complete one) takes its place for what follows;
 2. `flask worker` with HERALD_PUBLISH_DIR=DIR in a process of its own, as in
-   scale-out (its mirror job polls the database every 0.5 s);
+   scale-out (its mirror job polls the database every 0.25 s);
 3. from this process, as a manager in the admin would, ROUNDS times: open an
    incident, post an update, resolve it (each through the services). After
    each commit the mirror's files are polled every 10 ms: the time until

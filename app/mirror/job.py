@@ -26,7 +26,7 @@ from app.mirror.publish import Result, build_of, publish_locked, report
 from app.mirror.update import publish_changes
 
 log = logging.getLogger("herald.publish")
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.25
 RETRY_SECONDS = 30.0
 PRUNE_SECONDS = 600.0
 

@@ -21,6 +21,8 @@ class Incident(db.Model):
         Index("ix_incident_status", "status"),
         # Feeds list the most recently updated first.
         Index("ix_incident_updated", "updated_at", "id"),
+        # History pages (and the static mirror's) in order, without sorting every row.
+        Index("ix_incident_history", "started_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
