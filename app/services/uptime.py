@@ -68,7 +68,7 @@ class DayUptime:
     ongoing: bool = False  # an outage is happening now (today only)
     headline: str = ""  # the downtime in words without the incidents, atop the day's popover
     # Worked out once here, not per bar in the template (thousands of bars per render):
-    has_details: bool = False  # downtime, maintenance or an incident: a link and a popover
+    has_details: bool = False  # downtime or maintenance: a link and a popover
     css: str = "bar-nodata"  # the bar's classes: its level, maintenance, an outage now
 
     @property
@@ -131,7 +131,7 @@ def day_uptime(
         f"{label}: {summary}",
         ongoing_outage,
         headline,
-        downtime_minutes > 0 or bool(incidents) or ongoing_outage,
+        downtime_minutes > 0 or ongoing_outage or any(ref.maintenance for ref in incidents),
         css,
     )
 
