@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 SECRET = "bench-secret-key-not-for-production"  # noqa: S105 - a throwaway bench site
 PASSWORD = "correct horse battery staple"  # noqa: S105
 RESULTS = ROOT / "bench" / "RESULTS.md"
+ROUNDS = 2
 BEGIN, END = "<!-- begin bench/fanout.py -->", "<!-- end bench/fanout.py -->"
 
 
@@ -260,26 +261,34 @@ def main() -> None:
         admin = admin_times(folder, [0, 1_000, 50_000])
         print("admin:", {k: f"{v * 1000:.1f} ms" for k, v in admin.items()}, flush=True)
         sink = Sink(n, folder)
+        heralds, ceilings, rss = [], [], []
         try:
-            herald, herald_rss = herald_run(folder, n, sink, "herald.db")
-            print(f"herald: {n / herald:.0f} msg/s, peak RSS {herald_rss:.0f} MB", flush=True)
-            ceilings = [ceiling_run(sink, n)]
-            print(f"ceiling: {n / ceilings[0]:.0f} msg/s", flush=True)
-            ceilings.append(ceiling_run(sink, n))
+            # Interleaved (Herald, ceiling, Herald, ceiling): this machine's speed drifts, and
+            # each side sees the same drift. The ceiling sends the mail Herald sent first.
+            for round_ in range(ROUNDS):
+                seconds, peak = herald_run(folder, n, sink, f"herald{round_}.db")
+                heralds.append(seconds)
+                rss.append(peak)
+                print(f"herald: {n / seconds:.0f} msg/s, peak RSS {peak:.0f} MB", flush=True)
+                ceilings.append(ceiling_run(sink, n))
+                print(f"ceiling: {n / ceilings[-1]:.0f} msg/s", flush=True)
         finally:
             sink.stop()
+        herald, herald_rss = statistics.mean(heralds), max(rss)
         small_sink = Sink(1_000, folder)
         try:
             _, small_rss = herald_run(folder, 1_000, small_sink, "small.db")
         finally:
             small_sink.stop()
-    report = _report(n, admin, herald, statistics.mean(ceilings), ceilings, herald_rss, small_rss)
+    report = _report(
+        n, admin, herald, heralds, statistics.mean(ceilings), ceilings, herald_rss, small_rss
+    )
     print(report)
     if args.write:
         _write(report)
 
 
-def _report(n, admin, herald, ceiling, ceilings, herald_rss, small_rss) -> str:
+def _report(n, admin, herald, heralds, ceiling, ceilings, herald_rss, small_rss) -> str:
     ratio = (n / herald) / (n / ceiling)
     spread = max(admin.values()) / min(admin.values())
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
@@ -287,10 +296,11 @@ def _report(n, admin, herald, ceiling, ceilings, herald_rss, small_rss) -> str:
         f"| {count:,} | {seconds * 1000:.1f} ms |" for count, seconds in admin.items()
     )
     ceiling_list = ", ".join(f"{n / c:,.0f}" for c in ceilings)
+    herald_list = ", ".join(f"{n / h:,.0f}" for h in heralds)
     met = "met" if ratio >= 0.5 else "NOT met"
     herald_row = (
         f"| Herald: commit → last accepted | {herald:.2f} s | {n / herald:,.0f} | {ratio:.2f} "
-        f"| ≥ 0.50: {met} |"
+        f"| ≥ 0.50: {met} (runs: {herald_list} msg/s) |"
     )
     ceiling_row = (
         f"| ceiling: raw smtplib, one connection | {ceiling:.2f} s | {n / ceiling:,.0f} | 1.00 "
@@ -301,6 +311,8 @@ def _report(n, admin, herald, ceiling, ceilings, herald_rss, small_rss) -> str:
 
 `bench/fanout.py` on {os.cpu_count()} cores, {when} UTC. SQLite, no Redis; one `flask worker`
 process polling the outbox every 0.1 s; aiosmtpd sink in its own process on 127.0.0.1.
+
+Mean time of the runs, interleaved Herald / ceiling / Herald / ceiling.
 
 | | time to last message | messages/s | ÷ ceiling | target |
 |---|---:|---:|---:|---|
