@@ -256,7 +256,7 @@ class Composer:
         return Story(
             kind=kind,
             subject=f"[{self.page.name}] {title}",
-            headline=self._headline(notification, incident, update),
+            headline=self._headline(notification, incident),
             title=title,
             status=update.status.label if update is not None and not postmortem else None,
             affected=[a.component_name for a in incident.affected] if incident else [],
@@ -267,7 +267,7 @@ class Composer:
             root_notification_id=_root(notification) if incident is not None else None,
         )
 
-    def _headline(self, notification, incident, update) -> str:
+    def _headline(self, notification: Notification, incident: Incident | None) -> str:
         kind = notification.kind
         if kind == NotificationKind.MAINTENANCE_REMINDER:
             minutes = (notification.details or {}).get("minutes")

@@ -162,9 +162,14 @@ class Channels:
         composer: list[Composer] = []
 
         def compose(row: Delivery) -> Mail:
-            if not composer:
-                composer.append(Composer(app))
-            return composer[0].message(row, utcnow())
+            try:
+                if not composer:
+                    composer.append(Composer(app))
+                return composer[0].message(row, utcnow())
+            finally:
+                # A read left open would pin SQLite's WAL: no checkpoint could finish, and
+                # every commit marking a row sent would grow the log and try again.
+                db.session.rollback()
 
         self._composing = ThreadPoolExecutor(
             1, thread_name_prefix="herald-compose", initializer=lambda: app.app_context().push()
