@@ -20,7 +20,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import AlertLink, Component, ComponentStatus, Impact, Incident, IncidentStatus
@@ -52,6 +52,8 @@ STATUS_RANK = {
 OPEN_STATUSES = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
 MAX_FINGERPRINT = 128
 OUTCOMES = ("opened", "joined", "resolved", "unchanged", "unmapped")
+# PostgreSQL advisory lock key of alert deliveries (any constant no other code uses).
+DELIVERY_LOCK = 0x4865_7261_6C64_0A1E
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,8 @@ def component_for(labels: dict[str, str], by_name: dict[str, Component]) -> Comp
 @transactional
 def receive(source: str, alerts: list[Alert], *, actor) -> dict[str, int]:
     """Act on one delivery; returns how many alerts it held and had each outcome."""
+    _one_delivery_at_a_time()
     keys = [alert.key for alert in alerts]
-    # Locked first, before any incident: deliveries touching the same alerts queue.
     found = locked_all(AlertLink, AlertLink.source == source, AlertLink.fingerprint.in_(keys))
     links = {link.fingerprint: link for link in found}
     by_name = {c.name.lower(): c for c in list_components()}
@@ -121,6 +123,17 @@ def receive(source: str, alerts: list[Alert], *, actor) -> dict[str, int]:
     counts = {"received": len(alerts)} | {name: outcomes[name] for name in OUTCOMES}
     audit.record(actor, "alert.delivery", "integration", source, **counts)
     return counts
+
+
+def _one_delivery_at_a_time() -> None:
+    """Two deliveries naming one component at once must not each open an incident, and
+    the incident to join is found by a query, not a row one could lock: so deliveries
+    queue on a transaction-scoped advisory lock. It is taken before any row lock and no
+    other writer takes it, so it adds no lock-order cycle; a wait past lock_timeout is
+    retried by @transactional like any other. SQLite's BEGIN IMMEDIATE already lets
+    one writer through at a time."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DELIVERY_LOCK})
 
 
 def _note_unmapped(source: str, alert: Alert, actor) -> None:
