@@ -19,6 +19,7 @@ ACTION_GROUPS = {
     "user": "Users and logins",
     "settings": "Page settings",
     "token": "API tokens",
+    "alert": "Monitoring alerts",
 }
 
 

@@ -288,3 +288,18 @@ def test_bad_json_and_wrong_content_type_are_refused(app, manager_api):
     form = manager_api.post(ALERTMANAGER, data=b"alerts=1", content_type="text/plain")
     assert form.status_code == 415
     error_of(form)
+
+
+def test_an_admin_finds_unmapped_alerts_in_the_audit_log(app, manager_api, as_admin):
+    """When alerts arrive that name no component, can an admin filter the audit log to the
+    monitoring alerts and see which alert it was and which token sent it?"""
+    payload = firing()
+    payload["alerts"][0]["labels"] = {"alertname": "DiskFull", "instance": "db-1"}
+    assert manager_api.post(ALERTMANAGER, json=payload).status_code == 200
+    page = as_admin.get("/admin/audit?action=alert")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Monitoring alerts" in html
+    assert "alert.unmapped" in html
+    assert "DiskFull" in html
+    assert "manager script" in html
