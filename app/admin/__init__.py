@@ -56,6 +56,7 @@ _SECTIONS = {
     "account": "account",
     "audit": "audit",
     "token": "tokens",
+    "alert_rule": "alert_rules",
 }
 
 

@@ -3,6 +3,7 @@
 # Importing a view module adds its routes to the blueprint.
 from app.admin import (  # noqa: F401
     account,
+    alert_rules,
     audit,
     auth,
     backfill,

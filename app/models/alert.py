@@ -8,7 +8,8 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.types import UTCDateTime, utcnow
+from app.models.enums import ComponentStatus
+from app.models.types import UTCDateTime, enum_column, utcnow
 
 
 class AlertLink(db.Model):
@@ -34,3 +35,17 @@ class AlertLink(db.Model):
     )
     firing: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AlertRule(db.Model):
+    """An admin's rule: an alert whose label `label` equals `value` (in any case) belongs
+    to `component`, with `status` (None: the status its `severity` label says)."""
+
+    __tablename__ = "alert_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str] = mapped_column(String(200))
+    component_id: Mapped[int] = mapped_column(ForeignKey("component.id", ondelete="CASCADE"))
+    status: Mapped[ComponentStatus | None] = mapped_column(enum_column(ComponentStatus, 32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,12 +1,13 @@
 """Alerts from monitoring (Prometheus Alertmanager, Grafana) driving incidents.
 
-An alert maps to a component by its `component` or `service` label (the component's
-name, in any case) and to a status by its `severity` label. A firing alert opens an
-incident in `investigating`, or joins the open incident an earlier alert opened for
-the same component; a resolved alert returns its component to operational and, when
-it was the incident's last firing alert, moves the incident to `monitoring` (a person
-resolves it). Every change goes through the incident services, so lifecycle rules,
-locking, notifications and the audit log are the admin's.
+An alert maps to a component by the first admin rule (AlertRule: a label equal to a
+value, in any case) it matches, else by its `component` or `service` label (the
+component's name, in any case); its status is the rule's, else its `severity` label's.
+A firing alert opens an incident in `investigating`, or joins the open incident an
+earlier alert opened for the same component; a resolved alert returns its component
+to operational and, when it was the incident's last firing alert, moves the incident
+to `monitoring` (a person resolves it). Every change goes through the incident
+services, so lifecycle rules, locking, notifications and the audit log are the admin's.
 
 Each alert is kept by its sender's fingerprint (AlertLink): a delivery repeated by the
 sender finds its alert already in the state it reports and changes nothing. An alert
@@ -23,11 +24,20 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import AlertLink, Component, ComponentStatus, Impact, Incident, IncidentStatus
+from app.models import (
+    AlertLink,
+    AlertRule,
+    Component,
+    ComponentStatus,
+    Impact,
+    Incident,
+    IncidentStatus,
+)
 from app.models.types import utcnow
-from app.services import audit, incidents
+from app.services import audit, incidents, validate
 from app.services.components import list_components
-from app.services.tx import locked_all, transactional
+from app.services.errors import NotFound
+from app.services.tx import locked, locked_all, transactional
 from app.text import clean_block
 
 SOURCES = {"alertmanager": "Alertmanager", "grafana": "Grafana"}
@@ -98,6 +108,70 @@ def component_for(labels: dict[str, str], by_name: dict[str, Component]) -> Comp
     return None
 
 
+def mapping_for(
+    labels: dict[str, str], rules: list[AlertRule], by_id: dict[int, Component]
+) -> tuple[Component, ComponentStatus] | None:
+    """The component and status an alert sets: the first matching rule's, else the
+    default mapping by name and severity; None when nothing maps."""
+    for rule in rules:
+        if labels.get(rule.label, "").strip().lower() == rule.value.lower():
+            component = by_id.get(rule.component_id)
+            if component is not None:
+                return component, rule.status or status_for(labels)
+    by_name = {c.name.lower(): c for c in by_id.values()}
+    component = component_for(labels, by_name)
+    return None if component is None else (component, status_for(labels))
+
+
+MAX_LABEL = 100
+MAX_VALUE = 200
+RULE_STATUSES = (
+    ComponentStatus.DEGRADED_PERFORMANCE,
+    ComponentStatus.PARTIAL_OUTAGE,
+    ComponentStatus.MAJOR_OUTAGE,
+)
+RULE_GONE = "This rule no longer exists; it was deleted meanwhile."
+
+
+def list_rules() -> list[AlertRule]:
+    return list(db.session.scalars(select(AlertRule).order_by(AlertRule.id)))
+
+
+@transactional
+def create_rule(*, label: str, value: str, component_id, status: str | None, actor) -> AlertRule:
+    """Add a rule; it applies after the rules made before it."""
+    label = validate.text(label, "label", max_len=MAX_LABEL)
+    value = validate.text(value, "value", max_len=MAX_VALUE)
+    try:
+        component = locked(Component, int(component_id), missing="No such component.")
+    except (TypeError, ValueError):
+        raise NotFound("No such component.") from None
+    chosen = validate.choice(RULE_STATUSES, status, "status") if status else None
+    rule = AlertRule(label=label, value=value, component_id=component.id, status=chosen)
+    db.session.add(rule)
+    db.session.flush()
+    audit.record(
+        actor,
+        "alert.rule_create",
+        "alert_rule",
+        rule.id,
+        label=label,
+        value=value,
+        component=component.name,
+        status=chosen,
+    )
+    return rule
+
+
+@transactional
+def delete_rule(rule_id: int, *, actor) -> None:
+    rule = locked(AlertRule, rule_id, missing=RULE_GONE)
+    audit.record(
+        actor, "alert.rule_delete", "alert_rule", rule.id, label=rule.label, value=rule.value
+    )
+    db.session.delete(rule)
+
+
 @transactional
 def receive(source: str, alerts: list[Alert], *, actor) -> dict[str, int]:
     """Act on one delivery; returns how many alerts it held and had each outcome."""
@@ -105,17 +179,19 @@ def receive(source: str, alerts: list[Alert], *, actor) -> dict[str, int]:
     keys = [alert.key for alert in alerts]
     found = locked_all(AlertLink, AlertLink.source == source, AlertLink.fingerprint.in_(keys))
     links = {link.fingerprint: link for link in found}
-    by_name = {c.name.lower(): c for c in list_components()}
+    by_id = {c.id: c for c in list_components()}
+    rules = list_rules()
     outcomes: Counter[str] = Counter()
     for alert in alerts:
-        component = component_for(alert.labels, by_name)
-        if component is None:
+        mapped = mapping_for(alert.labels, rules, by_id)
+        if mapped is None:
             outcomes["unmapped"] += 1
             _note_unmapped(source, alert, actor)
             continue
+        component, wanted = mapped
         link = links.get(alert.key)
         if alert.firing:
-            outcome, link = _fire(source, alert, link, component, actor)
+            outcome, link = _fire(source, alert, link, component, wanted, actor)
             links[alert.key] = link
         else:
             outcome = _resolve(alert, link, actor)
@@ -172,14 +248,18 @@ def _message(source: str, alert: Alert, component: Component) -> str:
 
 
 def _fire(
-    source: str, alert: Alert, link: AlertLink | None, component: Component, actor
+    source: str,
+    alert: Alert,
+    link: AlertLink | None,
+    component: Component,
+    wanted: ComponentStatus,
+    actor,
 ) -> tuple[str, AlertLink]:
     # Still firing as last reported: a repeat (Alertmanager resends at repeat_interval),
     # even when a person has resolved the incident meanwhile.
     if link is not None and link.firing:
         return "unchanged", link
     linked = db.session.get(Incident, link.incident_id) if link is not None else None
-    wanted = status_for(alert.labels)
     incident = linked if _is_open(linked) else _open_incident_of(component)
     if incident is None:
         incident = incidents.open_incident(

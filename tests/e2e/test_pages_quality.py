@@ -108,6 +108,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-account", "/admin/account", True),
         ("admin-audit", "/admin/audit", True),
         ("admin-api-tokens", "/admin/api-tokens", True),
+        ("admin-alert-rules", "/admin/alert-rules", True),
     ]
 
 

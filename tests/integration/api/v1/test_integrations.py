@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AlertLink, AuditEvent, Component, Incident, IncidentUpdate
+from app.models import AlertLink, AlertRule, AuditEvent, Component, Incident, IncidentUpdate
 from app.services import incidents
 from tests.integration.api.v1.conftest import Api, error_of
 
@@ -303,3 +303,75 @@ def test_an_admin_finds_unmapped_alerts_in_the_audit_log(app, manager_api, as_ad
     assert "alert.unmapped" in html
     assert "DiskFull" in html
     assert "manager script" in html
+
+
+def test_an_admin_rule_maps_alerts_by_any_label(app, manager_api, as_admin, make_component):
+    """When I add a rule "team = payments → Checkout, major outage", does an alert with that
+    label (and no component label) take Checkout down, whatever its severity says?"""
+    checkout = make_component("Checkout")
+    page = as_admin.get("/admin/alert-rules")
+    assert page.status_code == 200
+    assert "No rules yet" in page.get_data(as_text=True)
+    added = as_admin.post(
+        "/admin/alert-rules/new",
+        {
+            "label": "team",
+            "value": "Payments",
+            "component_id": str(checkout.id),
+            "status": "major_outage",
+        },
+    )
+    assert added.status_code == 302
+    payload = firing()
+    payload["alerts"][0]["labels"] = {
+        "alertname": "QueueBacklog",
+        "team": "payments",
+        "severity": "warning",
+    }
+    response = manager_api.post(ALERTMANAGER, json=payload)
+    assert response.json["opened"] == 1
+    assert component("Checkout").status == "major_outage"
+    assert only_incident().name == "QueueBacklog: Checkout"
+    html = as_admin.get("/admin/alert-rules").get_data(as_text=True)
+    assert "Payments" in html and "Major Outage" in html
+
+
+def test_a_bad_rule_is_refused_and_rules_are_admins_only(as_admin, as_manager, make_component):
+    """Is a rule without a label or for a missing component refused with the reason, and
+    can a manager neither see nor change the rules?"""
+    api = make_component("API")
+    empty = as_admin.post(
+        "/admin/alert-rules/new", {"label": "", "value": "x", "component_id": str(api.id)}
+    )
+    assert empty.status_code == 400
+    assert "Name the alert label" in empty.get_data(as_text=True)
+    missing = as_admin.post(
+        "/admin/alert-rules/new", {"label": "job", "value": "x", "component_id": "999999"}
+    )
+    assert missing.status_code == 400
+    assert "No such component" in missing.get_data(as_text=True)
+    assert as_manager.get("/admin/alert-rules").status_code == 403
+    assert (
+        as_manager.post(
+            "/admin/alert-rules/new", {"label": "job", "value": "x", "component_id": str(api.id)}
+        ).status_code
+        == 403
+    )
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(AlertRule.id))) == 0
+
+
+def test_deleting_a_rule_returns_alerts_to_the_default_mapping(as_admin, make_component):
+    """After I delete a rule, is it gone from the list and from the mapping?"""
+    api = make_component("API")
+    as_admin.post(
+        "/admin/alert-rules/new",
+        {"label": "job", "value": "api", "component_id": str(api.id), "status": ""},
+    )
+    db.session.rollback()
+    rule = db.session.scalar(select(AlertRule))
+    assert rule.status is None
+    assert as_admin.post(f"/admin/alert-rules/{rule.id}/delete", {}).status_code == 302
+    assert as_admin.post(f"/admin/alert-rules/{rule.id}/delete", {}).status_code in (400, 404)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(AlertRule.id))) == 0
