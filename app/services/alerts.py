@@ -142,10 +142,10 @@ def create_rule(*, label: str, value: str, component_id, status: str | None, act
     """Add a rule; it applies after the rules made before it."""
     label = validate.text(label, "label", max_len=MAX_LABEL)
     value = validate.text(value, "value", max_len=MAX_VALUE)
-    try:
-        component = locked(Component, int(component_id), missing="No such component.")
-    except (TypeError, ValueError):
-        raise NotFound("No such component.") from None
+    # A form sends a string: anything but a plausible id is no component (and no 500).
+    if not (str(component_id).isdecimal() and len(str(component_id)) <= 9):
+        raise NotFound("No such component.")
+    component = locked(Component, int(component_id), missing="No such component.")
     chosen = validate.choice(RULE_STATUSES, status, "status") if status else None
     rule = AlertRule(label=label, value=value, component_id=component.id, status=chosen)
     db.session.add(rule)
@@ -183,19 +183,20 @@ def receive(source: str, alerts: list[Alert], *, actor) -> dict[str, int]:
     rules = list_rules()
     outcomes: Counter[str] = Counter()
     for alert in alerts:
+        link = links.get(alert.key)
+        # A resolution goes where the firing went, whatever the rules say now.
+        if not alert.firing and link is not None:
+            outcomes[_resolve(alert, link, actor)] += 1
+            continue
         mapped = mapping_for(alert.labels, rules, by_id)
         if mapped is None:
             outcomes["unmapped"] += 1
             _note_unmapped(source, alert, actor)
-            continue
-        component, wanted = mapped
-        link = links.get(alert.key)
-        if alert.firing:
-            outcome, link = _fire(source, alert, link, component, wanted, actor)
-            links[alert.key] = link
+        elif alert.firing:
+            outcome, links[alert.key] = _fire(source, alert, link, *mapped, actor)
+            outcomes[outcome] += 1
         else:
-            outcome = _resolve(alert, link, actor)
-        outcomes[outcome] += 1
+            outcomes["unchanged"] += 1  # resolved, but never seen firing
     counts = {"received": len(alerts)} | {name: outcomes[name] for name in OUTCOMES}
     audit.record(actor, "alert.delivery", "integration", source, **counts)
     return counts
@@ -317,8 +318,8 @@ def _still_firing(incident_id: int, *, component_id: int | None = None) -> int:
     return db.session.scalar(query) or 0
 
 
-def _resolve(alert: Alert, link: AlertLink | None, actor) -> str:
-    if link is None or not link.firing:
+def _resolve(alert: Alert, link: AlertLink, actor) -> str:
+    if not link.firing:
         return "unchanged"
     link.firing = False
     link.updated_at = utcnow()

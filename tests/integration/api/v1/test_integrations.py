@@ -346,7 +346,7 @@ def test_a_bad_rule_is_refused_and_rules_are_admins_only(as_admin, as_manager, m
     assert empty.status_code == 400
     assert "Name the alert label" in empty.get_data(as_text=True)
     missing = as_admin.post(
-        "/admin/alert-rules/new", {"label": "job", "value": "x", "component_id": "999999"}
+        "/admin/alert-rules/new", {"label": "job", "value": "x", "component_id": "9" * 20}
     )
     assert missing.status_code == 400
     assert "No such component" in missing.get_data(as_text=True)
@@ -375,3 +375,24 @@ def test_deleting_a_rule_returns_alerts_to_the_default_mapping(as_admin, make_co
     assert as_admin.post(f"/admin/alert-rules/{rule.id}/delete", {}).status_code in (400, 404)
     db.session.rollback()
     assert db.session.scalar(select(func.count(AlertRule.id))) == 0
+
+
+def test_a_resolution_follows_its_alert_even_after_the_rule_is_gone(
+    app, manager_api, as_admin, make_component
+):
+    """If I delete the rule that mapped a firing alert, does its resolution still bring
+    the component back rather than being dropped as unmapped?"""
+    checkout = make_component("Checkout")
+    as_admin.post(
+        "/admin/alert-rules/new",
+        {"label": "team", "value": "payments", "component_id": str(checkout.id)},
+    )
+    payload = firing()
+    payload["alerts"][0]["labels"] = {"alertname": "QueueBacklog", "team": "payments"}
+    assert manager_api.post(ALERTMANAGER, json=payload).json["opened"] == 1
+    assert component("Checkout").status == "degraded_performance"
+    rule = db.session.scalar(select(AlertRule))
+    as_admin.post(f"/admin/alert-rules/{rule.id}/delete", {})
+    assert manager_api.post(ALERTMANAGER, json=resolved(payload)).json["resolved"] == 1
+    assert component("Checkout").status == "operational"
+    assert only_incident().status == "monitoring"
