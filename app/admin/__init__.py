@@ -60,6 +60,7 @@ _SECTIONS = {
     "subscriber": "subscribers",
     "deliver": "subscribers",
     "token": "tokens",
+    "alert_rule": "alert_rules",
 }
 
 

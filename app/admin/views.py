@@ -4,6 +4,7 @@
 import app.admin.uptime_settings  # noqa: F401  (the uptime setting: its own form and route)
 from app.admin import (  # noqa: F401
     account,
+    alert_rules,
     audit,
     auth,
     backfill,

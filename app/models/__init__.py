@@ -1,5 +1,6 @@
 """The models, importable from one place (Alembic autogenerate needs them all loaded)."""
 
+from app.models.alert import AlertLink, AlertRule
 from app.models.api import ApiToken, IdempotentRequest
 from app.models.audit import AuditEvent
 from app.models.component import Component, ComponentGroup, ComponentStatusPeriod
@@ -37,6 +38,8 @@ from app.models.user import User
 
 __all__ = [
     "AffectedComponent",
+    "AlertLink",
+    "AlertRule",
     "ApiToken",
     "AuditEvent",
     "Cadence",

@@ -21,6 +21,7 @@ ACTION_GROUPS = {
     "subscriber": "Subscribers",
     "delivery": "Deliveries to subscribers",
     "token": "API tokens",
+    "alert": "Monitoring alerts",
 }
 
 

@@ -169,6 +169,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-subscriber-import", "/admin/subscribers/import", True),
         ("admin-deliveries-failed", "/admin/deliveries/failed", True),
         ("admin-api-tokens", "/admin/api-tokens", True),
+        ("admin-alert-rules", "/admin/alert-rules", True),
     ]
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.api.v1.fields import Body
+from app.api.v1.fields import Body, Payload
 
 
 @dataclass(frozen=True)
 class Doc:
     summary: str
-    body: Body | None = None
+    body: Body | Payload | None = None
     response: str | None = None  # a schema name in openapi.py
     status: int = 200
     query: dict = field(default_factory=dict)  # name -> JSON schema

@@ -156,3 +156,15 @@ class Body:
             "properties": {self.wrapper: inner},
         }
         return {"oneOf": [inner, wrapped]} if self.required else {"anyOf": [inner, wrapped]}
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A body in a sender's own format (an alert webhook), read by its own parser: only
+    its schema is declared here, for the OpenAPI document."""
+
+    schema: dict
+    required: tuple[str, ...] = ()
+
+    def openapi(self) -> dict:
+        return self.schema

@@ -18,6 +18,7 @@ from flask import current_app
 from app.api.v1 import route
 from app.api.v1.docs import Doc
 from app.api.v1.present import as_json
+from app.services.alerts import OUTCOMES
 
 ERRORS = {
     400: "Malformed request: bad JSON, a token in the query string, a bad header",
@@ -95,6 +96,14 @@ def _schemas() -> dict:
                 "support_url": {"type": ["string", "null"]},
                 "logo_url": {"type": ["string", "null"]},
                 "accent_color": {"type": "string"},
+            },
+        },
+        "alert_delivery": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["received", *OUTCOMES],
+            "properties": {
+                name: {"type": "integer", "minimum": 0} for name in ("received", *OUTCOMES)
             },
         },
         "error": {

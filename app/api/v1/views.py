@@ -8,6 +8,7 @@ from app.api.v1 import (  # noqa: F401
     components,
     errors,
     incidents,
+    integrations,
     openapi,
     page,
     subscribers,

@@ -1,0 +1,62 @@
+"""Admin views: the rules mapping monitoring alerts to components. Admins only."""
+
+from __future__ import annotations
+
+from flask import render_template, url_for
+
+from app.admin import admin_only, bp, current_actor
+from app.admin.alert_rule_forms import AlertRuleForm
+from app.admin.forms import saved, submit
+from app.admin.user_forms import ActionForm
+from app.services import alerts
+from app.services.components import list_components
+
+
+def _rules_page(form: AlertRuleForm | None = None, *, error=None):
+    components = list_components()
+    return render_template(
+        "admin/alert_rules.html",
+        rules=alerts.list_rules(),
+        names={c.id: c.name for c in components},
+        form=(form or AlertRuleForm(formdata=None)).offer(components),
+        error=error,
+    )
+
+
+@bp.route("/alert-rules", endpoint="alert_rules")
+@admin_only
+def alert_rule_list():
+    return _rules_page()
+
+
+@bp.route("/alert-rules/new", methods=["POST"])
+@admin_only
+def alert_rule_create():
+    form = AlertRuleForm().offer(list_components())
+
+    def save():
+        rule = alerts.create_rule(
+            label=form.label.data,
+            value=form.value.data,
+            component_id=form.component_id.data,
+            status=form.status.data or None,
+            actor=current_actor(),
+        )
+        return saved(
+            f"Alerts whose “{rule.label}” is “{rule.value}” now map to their component.",
+            url_for("admin.alert_rules"),
+        )
+
+    return submit(form, save, lambda: _rules_page(form))
+
+
+@bp.route("/alert-rules/<int:rule_id>/delete", methods=["POST"])
+@admin_only
+def alert_rule_delete(rule_id: int):
+    form = ActionForm()
+
+    def save():
+        alerts.delete_rule(rule_id, actor=current_actor())
+        return saved("Deleted the rule.", url_for("admin.alert_rules"))
+
+    return submit(form, save, lambda: _rules_page(error=" ".join(form.messages)))
