@@ -115,6 +115,7 @@ def test_without_site_url_every_link_points_at_the_port_served(served_site):
         path: opener.open(base + path).read().decode()
         for path in (
             "/admin/settings",
+            "/admin/embed",
             "/embed/frame",
             "/history.atom",
             "/history.rss",
@@ -122,9 +123,10 @@ def test_without_site_url_every_link_points_at_the_port_served(served_site):
             "/api/v2/summary.json",
         )
     }
-    settings = read["/admin/settings"]
-    assert f"{base}/embed/script.js" in settings and f"{base}/embed/frame" in settings
-    assert f"{base}/badge.svg" in settings
+    settings, snippets = read["/admin/settings"], read["/admin/embed"]
+    assert f"<code class=\"public-address\">{base}</code>" in settings
+    assert f"{base}/embed/script.js" in snippets and f"{base}/embed/frame" in snippets
+    assert f"{base}/badge.svg" in snippets
     assert "127.0.0.1:5000" not in "".join(read.values())
     assert f'href="{base}/incidents/' in read["/embed/frame"]
     assert f'href="{base}" rel="alternate"' in read["/history.atom"]

@@ -199,7 +199,7 @@ def test_managers_cannot_change_the_logo(as_manager):
 
 def test_the_static_mirror_carries_the_uploaded_logo(app, as_admin, tmp_path):
     """Does a published mirror hold the logo under the name its pages link to?"""
-    from app.publish import publish
+    from app.mirror.publish import publish
 
     png = image_bytes("PNG")
     upload(as_admin, logo=(png, "logo.png"))
