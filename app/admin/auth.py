@@ -19,7 +19,6 @@ from app.services import users
 LOGIN_FAILED = "Incorrect email or password."
 # A failed attempt answers 401; only those count against the limits.
 _FAILED = 401
-_ENDPOINT = "admin.login"
 _ACCOUNT_SCOPE = "login-account"
 _ADDRESS_SCOPE = "login-ip"
 
@@ -43,8 +42,11 @@ def safe_next_url(target: str | None) -> str | None:
 
 def _account_key() -> str:
     # Empty for a form without an email: Flask-Limiter then skips this limit,
-    # and the per-IP limit still applies.
-    return _account(request.form.get("email"))
+    # and the per-IP limit still applies. A known account's count is kept per
+    # password epoch, so the lock ends the moment an admin sets a new password.
+    email = _account(request.form.get("email"))
+    epoch = users.lockout_epoch(email) if email else ""
+    return f"{email}#{epoch}" if epoch else email
 
 
 def _account(email: str | None) -> str:
@@ -68,20 +70,6 @@ def _throttled() -> str:
         f"Too many failed log-in attempts for this account. {wait}, or ask an admin to "
         "set a new password for you: that lifts the lock at once."
     )
-
-
-def lift_lockout(email: str) -> None:
-    """Forget the failed log-ins counted against `email` (an admin set a new password).
-
-    Without Redis the count lives in each process, so this clears it in this one.
-    """
-    app = current_app._get_current_object()
-    defaults, decorated = limiter.limit_manager.resolve_limits(app, _ENDPOINT, "admin")
-    prefix = [app.config["RATELIMIT_KEY_PREFIX"]] if app.config.get("RATELIMIT_KEY_PREFIX") else []
-    for limit in [*defaults, *decorated]:
-        scope = limit.scope_for(_ENDPOINT, "POST")
-        if scope.endswith(_ACCOUNT_SCOPE):
-            limiter.limiter.clear(limit.limit, *prefix, _account(email), scope)
 
 
 def _failed(response) -> bool:

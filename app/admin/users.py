@@ -6,7 +6,6 @@ from flask import render_template, url_for
 from flask_login import current_user, login_user
 
 from app.admin import admin_only, bp, current_actor
-from app.admin.auth import lift_lockout
 from app.admin.forms import saved, submit
 from app.admin.user_forms import ActionForm, AddUserForm, PasswordForm, RoleForm
 from app.models import User
@@ -130,7 +129,6 @@ def user_password(user_id: int):
 
     def save():
         users.set_password(user, form.password.data, actor=current_actor())
-        lift_lockout(user.email)
         if user.id == current_user.id:
             # Setting a password ends every session; keep this one, on the new token.
             login_user(user)

@@ -75,6 +75,16 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
+def lockout_epoch(email: str) -> str:
+    """A value that changes whenever the account's password is set (or its sessions end):
+    failed log-ins are counted per account *and* epoch, so a new password starts a fresh
+    count in every process and on every host, with or without Redis."""
+    token = db.session.scalar(
+        select(User.session_token).where(User.email == (email or "").strip().lower())
+    )
+    return token[:12] if token else ""
+
+
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:

@@ -124,7 +124,7 @@ def test_without_site_url_every_link_points_at_the_port_served(served_site):
         )
     }
     settings, snippets = read["/admin/settings"], read["/admin/embed"]
-    assert f"<code class=\"public-address\">{base}</code>" in settings
+    assert f'<code class="public-address">{base}</code>' in settings
     assert f"{base}/embed/script.js" in snippets and f"{base}/embed/frame" in snippets
     assert f"{base}/badge.svg" in snippets
     assert "127.0.0.1:5000" not in "".join(read.values())
