@@ -135,7 +135,7 @@ def _post_to(
         response = connection.getresponse()
         if deadline.expired.is_set():
             # Cut off mid-headers, http.client takes what came as the whole answer.
-            raise SendFailed(f"no complete answer within {seconds:g} seconds")
+            raise SendFailed(f"no complete answer within {_shown(seconds)} seconds")
         try:
             excerpt = response.read(EXCERPT, decode_content=False) or b""
         except (HTTPError, HTTPException, OSError):
@@ -143,11 +143,16 @@ def _post_to(
         return Reply(response.status, excerpt[:EXCERPT], response.headers.get("Location"))
     except (HTTPError, HTTPException, OSError, ValueError) as exc:
         if deadline.expired.is_set():
-            raise SendFailed(f"no answer within {seconds:g} seconds") from exc
+            raise SendFailed(f"no answer within {_shown(seconds)} seconds") from exc
         raise SendFailed(_describe(exc)) from exc
     finally:
         deadline.timer.cancel()
         connection.close()  # never reused, never drained: the rest of a long answer is dropped
+
+
+def _shown(seconds: float) -> str:
+    # What is left of the timeout when the request starts: 1.49999 reads as the 1.5 set.
+    return f"{round(seconds, 1):g}"
 
 
 def _describe(exc: Exception) -> str:
