@@ -39,6 +39,7 @@ class Reply:
     status: int
     excerpt: bytes  # the first bytes of the body, never more than EXCERPT
     location: str | None = None  # where a redirect pointed (it is not followed)
+    retry_after: str | None = None  # the Retry-After header, as sent
 
 
 def host_header(target: Target) -> str:
@@ -140,7 +141,12 @@ def _post_to(
             excerpt = response.read(EXCERPT, decode_content=False) or b""
         except (HTTPError, HTTPException, OSError):
             excerpt = b""  # the status is what counts; a broken body does not undo it
-        return Reply(response.status, excerpt[:EXCERPT], response.headers.get("Location"))
+        return Reply(
+            response.status,
+            excerpt[:EXCERPT],
+            response.headers.get("Location"),
+            response.headers.get("Retry-After"),
+        )
     except (HTTPError, HTTPException, OSError, ValueError) as exc:
         if deadline.expired.is_set():
             raise SendFailed(f"no answer within {_shown(seconds)} seconds") from exc

@@ -4,13 +4,14 @@ dead-letter, as the worker runs it, against the real HTTPS receiver."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
-from app.delivery import send
+from app.delivery import send, webhooks
 from app.extensions import db
-from app.models import Delivery, DeliveryState
+from app.models import Delivery, DeliveryState, utcnow
 from app.services import incidents
 from tests.integration.webhooks.rows import add_subscriber
 from tests.webhook_receiver import Answer
@@ -98,3 +99,57 @@ def test_a_hanging_receiver_is_retried_and_sent_once_it_answers(app, quick_retri
     assert row.attempts == 2 and row.last_error is None
     hung, answered = receiver.requests
     assert hung.headers["Herald-Delivery"] == answered.headers["Herald-Delivery"]
+
+
+@pytest.fixture
+def long_cap(app, quick_retries):
+    """Backoff of a few tens of milliseconds, but waits of up to 1.5 s allowed."""
+    app.config.update(DELIVERY_BACKOFF_SECONDS=0.05, DELIVERY_BACKOFF_MAX_SECONDS=1.5)
+
+
+def test_a_429_with_retry_after_is_tried_no_earlier_than_it_asks(app, long_cap, receiver):
+    """When my endpoint answers 429 with `Retry-After: 1`, does Herald wait at least that
+    second (not its usual 50 ms) before trying again?"""
+    receiver.answer = Answer(status=429, body=b"slow down", headers={"Retry-After": "1"})
+    add_subscriber(receiver.url())
+    _open()
+    _pass(app)
+    row = _row()
+    assert row.state == DeliveryState.PENDING
+    assert row.last_error == "HTTP 429: slow down (asked to wait 1 s)"
+    receiver.answer = Answer(status=204, body=b"")
+    row = _until(app, lambda r: r.state == DeliveryState.SENT)
+    first, second = receiver.requests
+    assert second.at - first.at >= 1.0
+
+
+def test_a_retry_after_of_a_day_is_capped(app, long_cap, receiver):
+    """Can an endpoint park its deliveries for a day by answering `Retry-After: 86400`, or is
+    the wait capped at the longest backoff (here 1.5 s)?"""
+    receiver.answer = Answer(status=503, headers={"Retry-After": "86400"})
+    add_subscriber(receiver.url())
+    _open()
+    before = utcnow()
+    _pass(app)
+    after = utcnow()
+    row = _row()
+    assert "asked to wait 86400 s" in row.last_error
+    assert before + timedelta(seconds=1.5) <= row.next_attempt_at
+    assert row.next_attempt_at <= after + timedelta(seconds=1.5)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        ("Sat, 28 Nov 2026 12:02:00 GMT", 120.0),
+        ("Sat, 28 Nov 2026 11:59:00 GMT", 0.0),  # already past: no extra wait
+        ("soon", None),
+        ("-5", None),
+        (None, None),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
+    """Does Herald understand both forms of Retry-After, and ignore one it cannot read?"""
+    noon = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).timestamp()
+    assert webhooks.retry_after(header, now=noon) == seconds
