@@ -12,6 +12,7 @@ import contextlib
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,6 +25,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     sni: str | None
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass

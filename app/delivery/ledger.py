@@ -68,6 +68,16 @@ def backoff(app: Flask, attempts: int) -> timedelta:
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
+def _wait(app: Flask, attempts: int, asked: float | None) -> timedelta:
+    """The backoff, or longer when the receiver asked (Retry-After) — but never longer than
+    the longest backoff, so a receiver cannot park its deliveries for days."""
+    wait = backoff(app, attempts)
+    if asked:
+        cap = float(app.config.get("DELIVERY_BACKOFF_MAX_SECONDS", 3600))
+        wait = max(wait, timedelta(seconds=min(asked, cap)))
+    return wait
+
+
 def _mine(delivery_id: int, worker: str):
     # Only the worker holding the lease records the outcome; a row whose lease ran out
     # and was claimed again belongs to its new holder.
@@ -96,7 +106,7 @@ def record(app: Flask, delivery_id: int, worker: str, outcome: Outcome, now=None
         else:
             values.update(
                 state=DeliveryState.PENDING,
-                next_attempt_at=now + backoff(app, delivery.attempts),
+                next_attempt_at=now + _wait(app, delivery.attempts, outcome.retry_after),
             )
     else:
         values["state"] = DeliveryState.DEAD

@@ -6,6 +6,11 @@ optional `user:password@`. Each message goes to one recipient, so a refusal
 names that recipient: 4xx is tried again later, 5xx for the recipient is a hard
 bounce, 5xx for the message itself is final. A server that cannot be reached or
 drops the connection is retried later, never counted against the subscriber.
+With `smtp+starttls://`, a server that does not offer STARTTLS is refused before
+anything (the password least of all) is sent in clear.
+
+TLS verifies the server's certificate against the system's trust store, or against
+`SMTP_CA_FILE` (a setting for the test suite only, like `WEBHOOK_CA_FILE`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ _SCHEMES = {"smtp": ("plain", 25), "smtps": ("ssl", 465), "smtp+starttls": ("sta
 
 class SmtpUrlError(ValueError):
     """SMTP_URL cannot be used; the message says how to write it."""
+
+
+class StartTlsMissing(smtplib.SMTPException):
+    """smtp+starttls:// was asked for, and the server does not offer STARTTLS."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +69,10 @@ class SmtpSession:
     after a drop; once the server cannot be reached, the rest of the batch waits for a retry
     rather than paying a connect timeout per message."""
 
-    def __init__(self, settings: SmtpSettings, timeout: float = 10.0):
+    def __init__(self, settings: SmtpSettings, timeout: float = 10.0, ca_file: str | None = None):
         self.settings = settings
         self.timeout = timeout
+        self.ca_file = ca_file  # None: the system's trust store
         self._smtp: smtplib.SMTP | None = None
         self._unreachable: str | None = None
 
@@ -76,14 +86,16 @@ class SmtpSession:
         s = self.settings
         if s.security == "ssl":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                s.host, s.port, timeout=self.timeout, context=ssl.create_default_context()
+                s.host, s.port, timeout=self.timeout, context=self._tls()
             )
         else:
             smtp = smtplib.SMTP(s.host, s.port, timeout=self.timeout)
         try:
             smtp.ehlo()
             if s.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                if not smtp.has_extn("starttls"):
+                    raise StartTlsMissing("the server does not offer STARTTLS")
+                smtp.starttls(context=self._tls())
                 smtp.ehlo()
             if s.username:
                 smtp.login(s.username, s.password or "")
@@ -91,6 +103,9 @@ class SmtpSession:
             _quietly_close(smtp)
             raise
         return smtp
+
+    def _tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=self.ca_file)
 
     def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
         """Hand one message to the server; what it answered, as an Outcome."""
@@ -102,6 +117,12 @@ class SmtpSession:
                     self._smtp = self._connect()
                 except smtplib.SMTPAuthenticationError as exc:
                     self._unreachable = f"the mail server refused the login: {_said(exc)}"
+                    return Outcome(Result.RETRY, self._unreachable)
+                except StartTlsMissing:
+                    self._unreachable = (
+                        "the mail server does not offer STARTTLS, which SMTP_URL "
+                        "(smtp+starttls://) requires; nothing was sent in clear"
+                    )
                     return Outcome(Result.RETRY, self._unreachable)
                 except (OSError, smtplib.SMTPException) as exc:
                     self._unreachable = f"could not reach the mail server: {_error(exc)}"

@@ -39,6 +39,7 @@ class Reply:
     status: int
     excerpt: bytes  # the first bytes of the body, never more than EXCERPT
     location: str | None = None  # where a redirect pointed (it is not followed)
+    retry_after: str | None = None  # the Retry-After header, as sent
 
 
 def host_header(target: Target) -> str:
@@ -135,19 +136,29 @@ def _post_to(
         response = connection.getresponse()
         if deadline.expired.is_set():
             # Cut off mid-headers, http.client takes what came as the whole answer.
-            raise SendFailed(f"no complete answer within {seconds:g} seconds")
+            raise SendFailed(f"no complete answer within {_shown(seconds)} seconds")
         try:
             excerpt = response.read(EXCERPT, decode_content=False) or b""
         except (HTTPError, HTTPException, OSError):
             excerpt = b""  # the status is what counts; a broken body does not undo it
-        return Reply(response.status, excerpt[:EXCERPT], response.headers.get("Location"))
+        return Reply(
+            response.status,
+            excerpt[:EXCERPT],
+            response.headers.get("Location"),
+            response.headers.get("Retry-After"),
+        )
     except (HTTPError, HTTPException, OSError, ValueError) as exc:
         if deadline.expired.is_set():
-            raise SendFailed(f"no answer within {seconds:g} seconds") from exc
+            raise SendFailed(f"no answer within {_shown(seconds)} seconds") from exc
         raise SendFailed(_describe(exc)) from exc
     finally:
         deadline.timer.cancel()
         connection.close()  # never reused, never drained: the rest of a long answer is dropped
+
+
+def _shown(seconds: float) -> str:
+    # What is left of the timeout when the request starts: 1.49999 reads as the 1.5 set.
+    return f"{round(seconds, 1):g}"
 
 
 def _describe(exc: Exception) -> str:

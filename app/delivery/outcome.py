@@ -24,6 +24,7 @@ class Outcome:
     result: Result
     error: str | None = None  # for the admin's delivery history, never a secret
     message_id: str | None = None  # the id the receiver will see, when there is one
+    retry_after: float | None = None  # seconds the receiver asked us to wait (Retry-After)
 
     @classmethod
     def sent(cls, message_id: str | None = None) -> Outcome:

@@ -189,7 +189,11 @@ class Channels:
                 settings = parse_smtp_url(self.app.config["SMTP_URL"])
             except SmtpUrlError as exc:
                 return Outcome(Result.RETRY, str(exc))
-            self._smtp = SmtpSession(settings, float(self.app.config["SMTP_TIMEOUT_SECONDS"]))
+            self._smtp = SmtpSession(
+                settings,
+                float(self.app.config["SMTP_TIMEOUT_SECONDS"]),
+                ca_file=self.app.config.get("SMTP_CA_FILE"),
+            )
         mail = self._mails.pop(row.id).result()
         outcome = self._smtp.send(mail.sender, row.subscriber.address, mail.data)
         if outcome.result == Result.SENT:

@@ -13,7 +13,9 @@ row and gets an `Outcome`; it never retries, sleeps or writes to the database.
   (app/delivery/chat.py) and no signature: they have no secret to check it with.
 - The answer decides: 2xx SENT; 410 (and a chat webhook's 404: deleted) BOUNCE;
   408, 425, 429, 5xx, timeouts and connection failures RETRY; a redirect (never
-  followed) and every other answer DEAD.
+  followed) and every other answer DEAD. A 429 or 503 with `Retry-After` (seconds
+  or an HTTP date) is tried no earlier than it asks, though never later than
+  `DELIVERY_BACKOFF_MAX_SECONDS` (app/delivery/ledger.py).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -36,6 +39,7 @@ TIMEOUT_SECONDS = 10.0  # the whole attempt: connect, TLS, send, wait for the an
 SIGNATURE_HEADER = "Herald-Signature"
 TIMESTAMP_HEADER = "Herald-Timestamp"
 _RETRY_STATUSES = frozenset({408, 425, 429})
+_WAIT_STATUSES = frozenset({429, 503})  # where Retry-After asks us to wait (RFC 9110)
 _PREPARED = "herald.webhooks.prepared"  # in db.session.info: gone with the session
 _PREPARED_KEPT = 32
 
@@ -149,7 +153,10 @@ def judge(reply: outbound.Reply, kind: SubscriberKind, sent_id: str) -> Outcome:
     if status == 410 or (status == 404 and kind != SubscriberKind.WEBHOOK):
         return Outcome(Result.BOUNCE, f"{error} (the endpoint is gone)")
     if status >= 500 or status in _RETRY_STATUSES:
-        return Outcome(Result.RETRY, error)
+        wait = retry_after(reply.retry_after) if status in _WAIT_STATUSES else None
+        if wait is not None:
+            error = f"{error} (asked to wait {wait:g} s)"[:500]
+        return Outcome(Result.RETRY, error, retry_after=wait)
     if 300 <= status < 400:
         # Only the host: the rest of a Location may hold the other endpoint's secret.
         where = urlsplit(reply.location or "").hostname
@@ -160,6 +167,21 @@ def judge(reply: outbound.Reply, kind: SubscriberKind, sent_id: str) -> Outcome:
             + ", and redirects are not followed; subscribe the address it redirects to",
         )
     return Outcome(Result.DEAD, error)
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds a `Retry-After` header asks for: delay-seconds or an HTTP date; None when
+    absent or unreadable (the usual backoff applies)."""
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return float(int(value[:12]))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT
+        return None
+    return max(0.0, round(when.timestamp() - (time.time() if now is None else now)))
 
 
 def _excerpt(raw: bytes) -> str:
