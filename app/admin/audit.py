@@ -6,7 +6,8 @@ import json
 
 from flask import abort, render_template, request, url_for
 
-from app.admin import admin_only, bp
+from app.admin import admin_only, bp, current_actor
+from app.admin.downloads import csv_download
 from app.admin.parsers import check_page, requested_page
 from app.services import audit_log
 
@@ -105,3 +106,14 @@ def audit():
         detail_pairs=detail_pairs,
         target_url=lambda event: target_url(found.live_targets, event.target_type, event.target_id),
     )
+
+
+@bp.get("/audit/export.csv")
+@admin_only
+def audit_export():
+    action = _action_filter(request.args.get("action"))
+    actor = _actor_filter(request.args.get("actor"))
+    # Recorded first, so the copy includes the note that it was taken.
+    audit_log.record_export(action, actor, actor=current_actor())
+    lines = audit_log.export_csv(action_prefix=f"{action}." if action else None, actor=actor)
+    return csv_download(lines, "audit-log")

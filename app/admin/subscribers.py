@@ -10,7 +10,6 @@ and erasing it (remove) are data-protection decisions, for admins only.
 from __future__ import annotations
 
 from flask import (
-    Response,
     abort,
     current_app,
     render_template,
@@ -19,6 +18,7 @@ from flask import (
 )
 
 from app.admin import admin_only, bp, current_actor
+from app.admin.downloads import csv_download
 from app.admin.forms import saved, submit
 from app.admin.parsers import check_page, requested_page
 from app.admin.subscriber_forms import ImportForm
@@ -37,8 +37,6 @@ SOURCES = {
     "admin": "Added by an admin",
     "api": "The API",
 }
-# A spreadsheet opens a CSV as UTF-8 only when it starts with this mark; the import skips it.
-BYTE_ORDER_MARK = "\ufeff"
 
 
 def _filters() -> dict[str, str | None]:
@@ -82,24 +80,7 @@ def subscriber_export():
     subscriber_admin.record_export(
         filters["q"], filters["kind"], filters["state"], actor=current_actor()
     )
-    app = current_app._get_current_object()
-
-    def body():
-        # The rows are read while the response streams, after the request's context has
-        # ended: in a context of their own, entered only once the download starts.
-        with app.app_context():
-            yield BYTE_ORDER_MARK
-            yield from lines
-
-    name = f"subscribers-{utcnow():%Y-%m-%d}.csv"
-    return Response(
-        body(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download(lines, "subscribers")
 
 
 @bp.get("/subscribers/<int:subscriber_id>")

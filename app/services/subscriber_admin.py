@@ -5,8 +5,6 @@ Failed deliveries and their retry are in app/services/dead_letters.py.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +22,7 @@ from app.models import (
     SubscriberState,
     SubscriptionTarget,
 )
-from app.services import audit, subscriber_address, validate
+from app.services import audit, csv_export, subscriber_address, validate
 from app.services.errors import Invalid, NotFound
 from app.services.tx import locked, transactional
 
@@ -120,12 +118,6 @@ def get_subscriber(subscriber_id: int) -> Subscriber:
     return subscriber
 
 
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading = + - @ would run as a formula."""
-    text = "" if value is None else value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def export_csv(query: str | None = None, kind=None, state=None) -> Iterator[str]:
     """The subscribers as CSV, header first, read in batches so memory stays flat.
 
@@ -175,17 +167,10 @@ _EXPORTED = (
 
 
 def _export_lines(conditions, codes: dict, groups: dict) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    return csv_export.lines(EXPORT_COLUMNS, _export_batches(conditions, codes, groups))
 
-    def flush() -> str:
-        chunk = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return chunk
 
-    writer.writerow(EXPORT_COLUMNS)
-    yield flush()
+def _export_batches(conditions, codes: dict, groups: dict) -> Iterator[list[list]]:
     after = 0
     while True:
         batch = db.session.execute(
@@ -197,10 +182,8 @@ def _export_lines(conditions, codes: dict, groups: dict) -> Iterator[str]:
         if not batch:
             return
         targets = _targets_of([row.id for row in batch])
-        for row in batch:
-            writer.writerow([_cell(v) for v in _export_row(row, targets[row.id], codes, groups)])
+        yield [_export_row(row, targets[row.id], codes, groups) for row in batch]
         after = batch[-1].id
-        yield flush()
 
 
 def _targets_of(ids: list[int]) -> dict[int, list]:
