@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from app.extensions import db
-from app.models import ComponentStatus, Impact, Incident, IncidentKind, IncidentStatus, utcnow
+from app.models import ComponentStatus, Incident, IncidentStatus, utcnow
 from app.services import audit, validate
 from app.services.backfill import _insert_past_period
 from app.services.errors import Invalid
-from app.services.incidents import MAX_MESSAGE, MAX_TITLE, _affect, add_update
-from app.services.maintenance_schedule import locked_components
+from app.services.incidents import MAX_MESSAGE, MAX_TITLE, add_update
+from app.services.maintenance_schedule import locked_components, new_maintenance
 from app.services.page import bump_version
 from app.services.tx import transactional
 
@@ -47,20 +46,9 @@ def record_past_maintenance(
     if ends > now:
         raise Invalid(NOT_OVER, "scheduled_until")
     components = locked_components(component_ids)
-    maintenance = Incident(
-        kind=IncidentKind.MAINTENANCE,
-        name=name,
-        status=IncidentStatus.COMPLETED,
-        impact=Impact.MAINTENANCE,
-        created_at=now,
-        started_at=starts,
-        scheduled_for=starts,
-        scheduled_until=ends,
-        resolved_at=ends,
+    maintenance = new_maintenance(
+        name, IncidentStatus.COMPLETED, starts, ends, components, now, resolved_at=ends
     )
-    db.session.add(maintenance)
-    db.session.flush()
-    _affect(maintenance, components)
     # One update, at the end, marked as not for delivery: subscribers hear nothing of it.
     update = add_update(maintenance, IncidentStatus.COMPLETED, message, {}, actor=actor, at=ends)
     update.deliver_notifications = False

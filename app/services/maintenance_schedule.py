@@ -68,26 +68,42 @@ def schedule_maintenance(
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     starts, ends = _window(scheduled_for, scheduled_until, now)
     components = locked_components(component_ids)
-    maintenance = Incident(
-        kind=IncidentKind.MAINTENANCE,
-        name=name,
-        status=IncidentStatus.SCHEDULED,
-        impact=Impact.MAINTENANCE,
-        created_at=now,
-        updated_at=now,
-        started_at=starts,
-        scheduled_for=starts,
-        scheduled_until=ends,
+    maintenance = new_maintenance(
+        name, IncidentStatus.SCHEDULED, starts, ends, components, now, updated_at=now
     )
-    db.session.add(maintenance)
-    db.session.flush()
-    _affect(maintenance, components)
     update = add_update(maintenance, IncidentStatus.SCHEDULED, message, {}, actor=actor, at=now)
     notifications.announce(
         NotificationKind.MAINTENANCE_SCHEDULED, maintenance, update, notify=notify
     )
     bump_version()
     audit.record(actor, "maintenance.schedule", "incident", maintenance.id, name=name)
+    return maintenance
+
+
+def new_maintenance(
+    name: str,
+    status: IncidentStatus,
+    starts: datetime,
+    ends: datetime,
+    components: list[Component],
+    now: datetime,
+    **columns,
+) -> Incident:
+    """A maintenance row for the window, added and flushed, with its components affected."""
+    maintenance = Incident(
+        kind=IncidentKind.MAINTENANCE,
+        name=name,
+        status=status,
+        impact=Impact.MAINTENANCE,
+        created_at=now,
+        started_at=starts,
+        scheduled_for=starts,
+        scheduled_until=ends,
+        **columns,
+    )
+    db.session.add(maintenance)
+    db.session.flush()
+    _affect(maintenance, components)
     return maintenance
 
 
