@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.admin.forms import AdminForm, choice_field, choices, enum_choices, text_field
-from app.services.alerts import MAX_LABEL, MAX_VALUE, RULE_STATUSES
+from app.services.alert_rules import MAX_LABEL, MAX_VALUE, RULE_STATUSES
 
 STATUS_CHOICES = choices([("", "As its severity label says")]) + enum_choices(RULE_STATUSES)
 

@@ -8,7 +8,7 @@ from app.admin import admin_only, bp, current_actor
 from app.admin.alert_rule_forms import AlertRuleForm
 from app.admin.forms import saved, submit
 from app.admin.user_forms import ActionForm
-from app.services import alerts
+from app.services import alert_rules
 from app.services.components import list_components
 
 
@@ -16,7 +16,7 @@ def _rules_page(form: AlertRuleForm | None = None, *, error=None):
     components = list_components()
     return render_template(
         "admin/alert_rules.html",
-        rules=alerts.list_rules(),
+        rules=alert_rules.list_rules(),
         names={c.id: c.name for c in components},
         form=(form or AlertRuleForm(formdata=None)).offer(components),
         error=error,
@@ -35,7 +35,7 @@ def alert_rule_create():
     form = AlertRuleForm().offer(list_components())
 
     def save():
-        rule = alerts.create_rule(
+        rule = alert_rules.create_rule(
             label=form.label.data,
             value=form.value.data,
             component_id=form.component_id.data,
@@ -56,7 +56,7 @@ def alert_rule_delete(rule_id: int):
     form = ActionForm()
 
     def save():
-        alerts.delete_rule(rule_id, actor=current_actor())
+        alert_rules.delete_rule(rule_id, actor=current_actor())
         return saved("Deleted the rule.", url_for("admin.alert_rules"))
 
     return submit(form, save, lambda: _rules_page(error=" ".join(form.messages)))
