@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import abort, redirect, render_template, request, url_for
 
 from app.admin import bp, current_actor
@@ -14,10 +16,13 @@ from app.admin.incident_forms import (
     UpdateForm,
 )
 from app.admin.parsers import check_page, requested_page
-from app.models import Component, Incident
+from app.admin.template_forms import Filled, fill, requested, template_for
+from app.models import Component, Incident, TemplateKind
 from app.services import components as component_service
+from app.services import incident_templates
 from app.services import incidents as service
 from app.services import status as status_service
+from app.services.errors import Invalid
 
 PER_PAGE = 20
 
@@ -67,12 +72,33 @@ def incident_new():
         )
         return saved("Incident opened.", _page_of(incident))
 
-    return submit(form, save, lambda: _new_page(form, components))
+    page = partial(_new_page, form, components)
+    return _filled(form, TemplateKind.INCIDENT, page) or submit(form, save, page)
 
 
-def _new_page(form: IncidentForm, components: list[Component]):
-    groups = component_service.grouped(components)
-    return render_template("admin/incidents/new.html", form=form, groups=groups)
+def _new_page(form: IncidentForm, components: list[Component], filled: Filled | None = None):
+    return render_template(
+        "admin/incidents/new.html",
+        form=form,
+        groups=component_service.grouped(components),
+        templates=incident_templates.list_templates(TemplateKind.INCIDENT),
+        filled=filled,
+    )
+
+
+def _filled(form, kind: TemplateKind, page):
+    """The form filled from the template asked for (posting nothing), or None when no
+    template was asked for. A template that cannot be used is said on top: 400."""
+    asked = requested()
+    if asked is None:
+        return None
+    raw, replace = asked
+    try:
+        template = template_for(raw, kind)
+    except Invalid as exc:
+        form.add_error(exc.message)
+        return page(), 400
+    return page(fill(form, template, replace=replace))
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -80,11 +106,17 @@ def incident(incident_id: int):
     incident = service.get_incident(incident_id)
     if incident.is_maintenance:
         return redirect(_page_of(incident))
-    form = UpdateForm(data={"status": incident.status, "impact": incident.impact})
-    return _incident_page(incident, form, component_service.list_components())
+    components = component_service.list_components()
+    form = UpdateForm(
+        data={"status": incident.status, "impact": incident.impact}, offered=components
+    )
+    page = partial(_incident_page, incident, form, components)
+    return _filled(form, TemplateKind.UPDATE, page) or page()
 
 
-def _incident_page(incident: Incident, form: UpdateForm, components: list[Component]):
+def _incident_page(
+    incident: Incident, form: UpdateForm, components: list[Component], filled: Filled | None = None
+):
     affected_ids = {a.component_id for a in incident.affected}
     return render_template(
         "admin/incidents/show.html",
@@ -92,6 +124,8 @@ def _incident_page(incident: Incident, form: UpdateForm, components: list[Compon
         form=form,
         affected=[c for c in components if c.id in affected_ids],
         others=[c for c in components if c.id not in affected_ids],
+        templates=incident_templates.list_templates(TemplateKind.UPDATE),
+        filled=filled,
     )
 
 
@@ -115,7 +149,8 @@ def incident_update(incident_id: int):
         )
         return saved(f"Update posted: {incident.status.label}.", _page_of(incident))
 
-    return submit(form, save, lambda: _incident_page(incident, form, components))
+    page = partial(_incident_page, incident, form, components)
+    return _filled(form, TemplateKind.UPDATE, page) or submit(form, save, page)
 
 
 def _new_impact(incident: Incident, value: str | None) -> str | None:

@@ -13,6 +13,7 @@ from app.admin import (  # noqa: F401
     dashboard,
     deliveries,
     embed,
+    incident_templates,
     incidents,
     maintenance,
     maintenance_series,

@@ -11,6 +11,7 @@ from app.models.enums import (
     IncidentKind,
     IncidentStatus,
     Role,
+    TemplateKind,
 )
 from app.models.incident import (
     AffectedComponent,
@@ -33,6 +34,7 @@ from app.models.subscriber import (
     SubscriberState,
     SubscriptionTarget,
 )
+from app.models.template import IncidentTemplate, TemplateComponent
 from app.models.types import utcnow
 from app.models.user import User
 
@@ -53,6 +55,7 @@ __all__ = [
     "IdempotentRequest",
     "Impact",
     "Incident",
+    "IncidentTemplate",
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
@@ -68,6 +71,8 @@ __all__ = [
     "SubscriberKind",
     "SubscriberState",
     "SubscriptionTarget",
+    "TemplateComponent",
+    "TemplateKind",
     "UpdateRevision",
     "User",
     "WorkerHeartbeat",

@@ -61,6 +61,17 @@ class IncidentKind(StrEnum):
     MAINTENANCE = "maintenance"
 
 
+class TemplateKind(StrEnum):
+    """Which admin form an incident template fills: opening an incident, or an update."""
+
+    INCIDENT = "incident"
+    UPDATE = "update"
+
+    @property
+    def label(self) -> str:
+        return {"incident": "New incident", "update": "Update"}[self.value]
+
+
 class IncidentStatus(StrEnum):
     INVESTIGATING = "investigating"
     IDENTIFIED = "identified"
