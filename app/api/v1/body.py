@@ -113,6 +113,8 @@ def read(spec: Body) -> dict:
             parsed[name] = field.parse(value[name])
         except FieldError as exc:
             errors[name] = str(exc)
+    if spec.one_of and not any(name in value for name in spec.one_of):
+        errors[spec.one_of[0]] = f"Required (or send {' or '.join(spec.one_of[1:])})."
     if errors:
         unknown = sorted(k for k, v in errors.items() if v == "Unknown field.")
         message = (

@@ -6,7 +6,7 @@ API's own names) to what is wrong with it, empty when the fault is not one field
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify, request
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
@@ -24,6 +24,21 @@ SERVICE_FIELDS = {
     "kind": "type",
     "address": "endpoint",
 }
+
+
+def service_fields(names: dict[str, str]):
+    """Mark a view whose resource names the services' fields otherwise: {service's: API's}."""
+
+    def mark(view):
+        view.service_fields = names
+        return view
+
+    return mark
+
+
+def _field_names() -> dict[str, str]:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "service_fields", SERVICE_FIELDS)
 
 
 class ApiError(Exception):
@@ -54,7 +69,7 @@ def _service_error(exc: ServiceError):
     db.session.rollback()
     # A rule the input broke is a 422 here: the request was well formed JSON.
     status = 422 if isinstance(exc, Invalid) else exc.status_code
-    fields = {SERVICE_FIELDS.get(exc.field, exc.field): exc.message} if exc.field else {}
+    fields = {_field_names().get(exc.field, exc.field): exc.message} if exc.field else {}
     return error_response(status, exc.message, fields)
 
 

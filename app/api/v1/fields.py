@@ -13,6 +13,8 @@ from typing import Any
 from app.models import ComponentStatus
 
 _CODE = re.compile(r"^[0-9a-z]{1,32}$")
+_ROW_ID = re.compile(r"^[0-9]{1,10}$")
+MAX_ROW_ID = 2**31 - 1
 MAX_ITEMS = 500
 
 
@@ -87,6 +89,17 @@ def timestamp(*, nullable: bool = False) -> Field:
     return Field({"type": "string", "format": "date-time"}, parse, nullable)
 
 
+def row_id(what: str) -> Field:
+    """A numeric id as a string ("42"), as /api/v1 shows incidents' and templates' ids."""
+
+    def parse(value):
+        if not isinstance(value, str) or not _ROW_ID.match(value) or int(value) > MAX_ROW_ID:
+            raise FieldError(f'Must be the id of {what}, a string of digits such as "3".')
+        return int(value)
+
+    return Field({"type": "string", "pattern": _ROW_ID.pattern}, parse)
+
+
 def _code(value) -> str:
     if not isinstance(value, str) or not _CODE.match(value):
         raise FieldError("Component ids are short lowercase codes, as /api/v2 shows them.")
@@ -138,14 +151,23 @@ class Body:
     wrapper: str
     fields: dict[str, Field]
     required: tuple[str, ...] = ()
+    # At least one of these must be sent (a name, or a template that gives one).
+    one_of: tuple[str, ...] = ()
+
+    @property
+    def needs_body(self) -> bool:
+        return bool(self.required or self.one_of)
 
     def object_schema(self) -> dict:
-        return {
+        schema = {
             "type": "object",
             "additionalProperties": False,
             "properties": {name: f.openapi() for name, f in self.fields.items()},
             "required": list(self.required),
         }
+        if self.one_of:
+            schema["anyOf"] = [{"required": [name]} for name in self.one_of]
+        return schema
 
     def openapi(self) -> dict:
         inner = self.object_schema()
@@ -155,7 +177,7 @@ class Body:
             "required": [self.wrapper],
             "properties": {self.wrapper: inner},
         }
-        return {"oneOf": [inner, wrapped]} if self.required else {"anyOf": [inner, wrapped]}
+        return {"oneOf": [inner, wrapped]} if self.needs_body else {"anyOf": [inner, wrapped]}
 
 
 @dataclass(frozen=True)
@@ -165,6 +187,10 @@ class Payload:
 
     schema: dict
     required: tuple[str, ...] = ()
+
+    @property
+    def needs_body(self) -> bool:
+        return bool(self.required)
 
     def openapi(self) -> dict:
         return self.schema

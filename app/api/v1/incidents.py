@@ -14,6 +14,7 @@ from app.api.v1.body import read
 from app.api.v1.docs import document
 from app.api.v1.errors import ApiError
 from app.api.v1.idempotent import idempotent
+from app.api.v1.incident_templates import with_template
 from app.api.v1.present import Page, as_json, no_content
 from app.models import ComponentStatus, Impact, IncidentKind, IncidentStatus
 from app.models.enums import INCIDENT_IMPACTS, MAINTENANCE_STATUSES
@@ -30,14 +31,23 @@ _COMMON = {
     "deliver_notifications": f.boolean(),
     "scheduled_for": f.timestamp(),
     "scheduled_until": f.timestamp(),
+    "template_id": f.row_id("an incident template"),
 }
-NEW_INCIDENT = f.Body("incident", _COMMON, required=("name",))
+# A template may give the name; fields sent win over the template's.
+NEW_INCIDENT = f.Body("incident", _COMMON, one_of=("name", "template_id"))
 INCIDENT_CHANGE = f.Body("incident", {**_COMMON, "reopen": f.boolean()})
 NEW_UPDATE = f.Body(
     "incident_update",
     {
         k: _COMMON[k]
-        for k in ("status", "body", "impact_override", "components", "deliver_notifications")
+        for k in (
+            "status",
+            "body",
+            "impact_override",
+            "components",
+            "deliver_notifications",
+            "template_id",
+        )
     }
     | {"reopen": f.boolean()},
 )
@@ -154,6 +164,25 @@ def _schedule(values: dict):
     )
 
 
+def _no_template(values: dict) -> None:
+    if "template_id" in values:
+        raise ApiError(
+            422,
+            "Templates fill incidents, not maintenance.",
+            {"template_id": "Not for maintenance."},
+        )
+
+
+def _named(values: dict) -> dict:
+    if "name" not in values:
+        raise ApiError(
+            422,
+            "The incident needs a name: the template has no title.",
+            {"name": "Required: the template has no title."},
+        )
+    return values
+
+
 def _open(values: dict):
     for name in ("scheduled_for", "scheduled_until"):
         if name in values:
@@ -184,7 +213,11 @@ def _open(values: dict):
 def incident_create():
     values = read(NEW_INCIDENT)
     is_maintenance = "scheduled_for" in values or values.get("status") in MAINTENANCE_STATUSES
-    created = _schedule(values) if is_maintenance else _open(values)
+    if is_maintenance:
+        _no_template(values)
+        created = _schedule(values)
+    else:
+        created = _open(_named(with_template(values, title=True)))
     return as_json(Page().incident(incidents.get_incident(created.id)), 201)
 
 
@@ -202,6 +235,13 @@ def _component_statuses(values: dict) -> dict[int, str] | None:
     return {ids[c]: s for c, s in statuses.items()}
 
 
+def _update_values(found, values: dict) -> dict:
+    """An update's fields over its template's (which never renames the incident)."""
+    if found.is_maintenance:
+        _no_template(values)
+    return with_template(values, title=False)
+
+
 def _answer(incident_id: int):
     return as_json(Page().incident(incidents.get_incident(incident_id)))
 
@@ -214,7 +254,7 @@ def _answer(incident_id: int):
 )
 def incident_change(incident_id: str):
     found = lookup.incident(incident_id)
-    values = read(INCIDENT_CHANGE)
+    values = _update_values(found, read(INCIDENT_CHANGE))
     if "component_ids" in values and "components" not in values:
         raise ApiError(
             422,
@@ -254,7 +294,7 @@ def incident_delete(incident_id: str):
 @idempotent
 def update_create(incident_id: str):
     found = lookup.incident(incident_id)
-    values = read(NEW_UPDATE)
+    values = _update_values(found, read(NEW_UPDATE))
     incident_changes.change_incident(
         found,
         status=values.get("status") or found.status,

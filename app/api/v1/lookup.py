@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.api.v1.errors import ApiError
 from app.extensions import db
-from app.models import Component, ComponentGroup, Incident
+from app.models import Component, ComponentGroup, Incident, IncidentTemplate
 from app.services.incidents import get_incident
 
 _MAX_ID = 2**31 - 1
@@ -62,3 +62,33 @@ def component_ids(codes: Iterable[str], field: str) -> dict[str, int]:
             {field: f"Unknown component ids: {', '.join(unknown[:10])}."},
         )
     return found
+
+
+def template(template_id: str) -> IncidentTemplate:
+    """The template a URL names; 404 when there is none."""
+    found = None
+    if template_id.isascii() and template_id.isdigit() and int(template_id) <= _MAX_ID:
+        found = db.session.get(IncidentTemplate, int(template_id))
+    if found is None:
+        raise ApiError(404, "No such incident template.")
+    return found
+
+
+def template_in_body(template_id: int, field: str = "template_id") -> IncidentTemplate:
+    """The template a body names (a parsed id); unknown is the body's fault: 422."""
+    found = db.session.get(IncidentTemplate, template_id)
+    if found is None:
+        raise ApiError(
+            422, "No such incident template.", {field: f"No template has the id {template_id}."}
+        )
+    return found
+
+
+def component_codes(ids: Iterable[int]) -> dict[int, str]:
+    """{database id: public id} of the components `ids`."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return dict(
+        db.session.execute(select(Component.id, Component.code).where(Component.id.in_(ids))).all()
+    )

@@ -18,6 +18,8 @@ from flask import current_app
 from app.api.v1 import route
 from app.api.v1.docs import Doc
 from app.api.v1.present import as_json
+from app.models import ComponentStatus, TemplateKind
+from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.services.alerts import OUTCOMES
 
 ERRORS = {
@@ -31,6 +33,45 @@ ERRORS = {
     422: "Fields that are unknown, of the wrong type, or break a rule",
     429: "Too many requests with this token",
     503: "The database is busy or unavailable; nothing was saved",
+}
+_TEMPLATE = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": [
+        "id",
+        "name",
+        "kind",
+        "title",
+        "body",
+        "update_status",
+        "impact",
+        "components",
+        "component_ids",
+        "should_send_notifications",
+        "should_tweet",
+        "group_id",
+        "created_at",
+        "updated_at",
+    ],
+    "properties": {
+        "id": {"type": "string"},
+        "name": {"type": "string"},
+        "kind": {"enum": [k.value for k in TemplateKind]},
+        "title": {"type": ["string", "null"]},
+        "body": {"type": "string"},
+        "update_status": {"enum": [s.value for s in INCIDENT_STATUSES]},
+        "impact": {"enum": [*(i.value for i in INCIDENT_IMPACTS), None]},
+        "components": {
+            "type": "object",
+            "additionalProperties": {"enum": [s.value for s in ComponentStatus]},
+        },
+        "component_ids": {"type": "array", "items": {"type": "string"}},
+        "should_send_notifications": {"type": "boolean"},
+        "should_tweet": {"const": False},
+        "group_id": {"type": "null"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "updated_at": {"type": "string", "format": "date-time"},
+    },
 }
 _ARGUMENT = re.compile(r"<(?:(\w+):)?(\w+)>")
 
@@ -54,6 +95,11 @@ def _schemas() -> dict:
         "incident_list": {
             "type": "array",
             "items": {"$ref": "#/components/schemas/any_incident"},
+        },
+        "incident_template": _TEMPLATE,
+        "incident_template_list": {
+            "type": "array",
+            "items": {"$ref": "#/components/schemas/incident_template"},
         },
         "postmortem": {
             "type": "object",
@@ -177,7 +223,7 @@ def _operation(endpoint: str, method: str, doc: Doc, parameters: list[dict]) -> 
         )
     if doc.body is not None:
         operation["requestBody"] = {
-            "required": bool(doc.body.required),
+            "required": doc.body.needs_body,
             "content": {"application/json": {"schema": doc.body.openapi()}},
         }
     return operation

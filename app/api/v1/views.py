@@ -7,6 +7,7 @@ from app.api.v1 import (  # noqa: F401
     bp,
     components,
     errors,
+    incident_templates,
     incidents,
     integrations,
     openapi,

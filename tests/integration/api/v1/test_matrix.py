@@ -74,7 +74,16 @@ def test_the_authorization_matrix(app, make_token):
     with app.test_request_context():
         routes = api_routes(app)
     endpoints = {endpoint for endpoint, _, _ in routes}
-    assert {"api_v1.components", "api_v1.incident_create", "api_v1.subscriber_list"} <= endpoints
+    assert {
+        "api_v1.components",
+        "api_v1.incident_create",
+        "api_v1.subscriber_list",
+        "api_v1.template_list",
+        "api_v1.template_create",
+        "api_v1.template_read",
+        "api_v1.template_change",
+        "api_v1.template_delete",
+    } <= endpoints
     callers = _callers(app, make_token)
     wrong = []
     for endpoint, method, url in routes:
@@ -88,7 +97,8 @@ def test_the_authorization_matrix(app, make_token):
 
 
 def test_admin_only_routes_exist_and_are_marked(app):
-    """Are the subscriber routes (personal data) the admin-only ones?"""
+    """Are the subscriber routes (personal data) the admin-only ones? (Templates are a
+    manager's tool, like the incidents they fill.)"""
     with app.test_request_context():
         admin_only = {e for e, _, _ in api_routes(app) if required_role(e) == Role.ADMIN}
     assert admin_only == {
