@@ -21,7 +21,14 @@ def seeded(live_server):
     """A page with content on every part: groups, an active incident, a resolved one with a
     published postmortem, upcoming maintenance, and two accounts. Returns the ids."""
     from app.models import utcnow
-    from app.services import api_tokens, components, incidents, maintenance, maintenance_series
+    from app.services import (
+        api_tokens,
+        components,
+        incident_templates,
+        incidents,
+        maintenance,
+        maintenance_series,
+    )
 
     live_server.reset()
     create_user(live_server.app, ADMIN_EMAIL, "admin")
@@ -83,7 +90,24 @@ def seeded(live_server):
             component_ids=[website.id],
         )
         api_tokens.create_token(name="Deploy pipeline", role="manager", actor="test")
+        outage = incident_templates.create_template(
+            name="API outage",
+            title="API unavailable",
+            body="The API is **not answering**; we are on it.",
+            impact="critical",
+            components={api.id: "major_outage", database.id: "degraded_performance"},
+        )
+        watching = incident_templates.create_template(
+            name="Fix deployed",
+            kind="update",
+            body="A fix is live; we are watching.",
+            update_status="monitoring",
+            notify=False,
+            components={api.id: "operational"},
+        )
         ids = {
+            "template": outage.id,
+            "update_template": watching.id,
             "active": active.id,
             "resolved": resolved.id,
             "maintenance": planned.id,
@@ -170,6 +194,16 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-deliveries-failed", "/admin/deliveries/failed", True),
         ("admin-api-tokens", "/admin/api-tokens", True),
         ("admin-alert-rules", "/admin/alert-rules", True),
+        ("admin-templates", "/admin/templates", True),
+        ("admin-template-new", "/admin/templates/new", True),
+        ("admin-template-edit", f"/admin/templates/{ids['template']}/edit", True),
+        ("admin-template-delete", f"/admin/templates/{ids['template']}/delete", True),
+        ("admin-incident-new-filled", f"/admin/incidents/new?template={ids['template']}", True),
+        (
+            "admin-incident-update-filled",
+            f"/admin/incidents/{ids['active']}?template={ids['update_template']}",
+            True,
+        ),
     ]
 
 
