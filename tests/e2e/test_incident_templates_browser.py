@@ -35,13 +35,15 @@ def manager_page(new_page, live_server):
 
 def test_one_click_fills_the_form_and_keeps_what_i_typed(manager_page, live_server):
     """Without JavaScript, does one click on a template fill the empty message, impact and
-    components, keep the title I typed, post nothing, and then open the incident?"""
+    components, keep the title I typed (saying so, where the focus lands), post nothing,
+    and then open the incident?"""
     page = manager_page
     page.goto(f"{live_server.url}/admin/incidents/new")
     page.get_by_label("Title").fill("Payments API down")
     page.get_by_role("button", name="API outage").click()
 
     expect(page.get_by_role("status")).to_contain_text("Filled in from “API outage”")
+    expect(page.get_by_role("status")).to_be_focused()
     expect(page.get_by_label("Title")).to_have_value("Payments API down")
     expect(page.get_by_label("Message")).to_have_value("The API is not answering; we are on it.")
     expect(page.get_by_label("Impact")).to_have_value("critical")
