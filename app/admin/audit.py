@@ -23,6 +23,7 @@ _TARGET_PAGES = {
     "user": ("admin.users", None),
     "subscriber": ("admin.subscriber", "subscriber_id"),
     "api_token": ("admin.tokens", None),
+    "incident_template": ("admin.template_edit", "template_id"),
 }
 
 

@@ -11,7 +11,15 @@ from datetime import UTC
 from sqlalchemy import Select, func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Component, ComponentGroup, Incident, Subscriber, User
+from app.models import (
+    AuditEvent,
+    Component,
+    ComponentGroup,
+    Incident,
+    IncidentTemplate,
+    Subscriber,
+    User,
+)
 from app.services import audit, csv_export
 from app.services.tx import transactional
 
@@ -28,6 +36,7 @@ ACTION_GROUPS = {
     "delivery": "Deliveries to subscribers",
     "token": "API tokens",
     "alert": "Monitoring alerts",
+    "template": "Incident templates",
     "audit": "Audit log exports",
 }
 EXPORT_BATCH = 500
@@ -104,6 +113,7 @@ def _live_targets(items: list[AuditEvent]) -> dict[tuple[str, str], str]:
         ("group", ComponentGroup),
         ("user", User),
         ("subscriber", Subscriber),
+        ("incident_template", IncidentTemplate),
     ):
         ids = _ids(items, target_type)
         if ids:

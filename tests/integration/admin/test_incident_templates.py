@@ -214,3 +214,13 @@ def test_deleting_a_component_leaves_its_templates_working(as_manager, make_comp
     response = as_manager.get(f"/admin/incidents/new?template={template.id}")
     assert response.status_code == 200
     assert 'value="partial_outage" selected' in response.get_data(as_text=True)
+
+
+def test_the_audit_log_lists_template_changes_apart(as_admin, make_component):
+    """Can an admin filter the audit log to template changes, each linking to its template?"""
+    api = make_component("API")
+    template = _outage_template(api)
+    page = as_admin.get("/admin/audit?action=template").get_data(as_text=True)
+    assert "template.create" in page
+    assert f'href="/admin/templates/{template.id}/edit"' in page
+    assert "component.create" not in page
