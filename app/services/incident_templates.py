@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Component, IncidentTemplate, TemplateComponent, TemplateKind, utcnow
+from app.models import (
+    Component,
+    IncidentStatus,
+    IncidentTemplate,
+    TemplateComponent,
+    TemplateKind,
+    utcnow,
+)
 from app.models.enums import INCIDENT_STATUSES
 from app.services import audit, validate
 from app.services.components import parse_status
@@ -120,7 +127,7 @@ def create_template(
     kind: str = TemplateKind.INCIDENT,
     title: str | None = None,
     impact: str | None = None,
-    update_status: str = "investigating",
+    update_status: str = IncidentStatus.INVESTIGATING,
     notify: bool = True,
     components: Mapping[int, str] | None = None,
     actor=None,

@@ -136,7 +136,37 @@ def template_delete(template_id: str):
     return no_content()
 
 
-def with_template(values: dict, *, title: bool) -> dict:
+def no_template(values: dict) -> dict:
+    """`values` of a maintenance request, which no template fills."""
+    if "template_id" in values:
+        raise ApiError(
+            422,
+            "Templates fill incidents, not maintenance.",
+            {"template_id": "Not for maintenance."},
+        )
+    return values
+
+
+def new_incident_values(values: dict) -> dict:
+    """A new incident's fields over its template's; the template's title names it."""
+    values = _with_template(values, title=True)
+    if "name" not in values:
+        raise ApiError(
+            422,
+            "The incident needs a name: the template has no title.",
+            {"name": "Required: the template has no title."},
+        )
+    return values
+
+
+def update_values(incident, values: dict) -> dict:
+    """An update's fields over its template's (an update never renames its incident)."""
+    if incident.is_maintenance:
+        no_template(values)
+    return _with_template(values, title=False)
+
+
+def _with_template(values: dict, *, title: bool) -> dict:
     """`values` of an incident request over those of the template its `template_id`
     names: what the request sends wins, field by field. `title`: the template's title
     names the incident (a new one; an update keeps its incident's name)."""

@@ -14,7 +14,7 @@ from app.api.v1.body import read
 from app.api.v1.docs import document
 from app.api.v1.errors import ApiError
 from app.api.v1.idempotent import idempotent
-from app.api.v1.incident_templates import with_template
+from app.api.v1.incident_templates import new_incident_values, no_template, update_values
 from app.api.v1.present import Page, as_json, no_content
 from app.models import ComponentStatus, Impact, IncidentKind, IncidentStatus
 from app.models.enums import INCIDENT_IMPACTS, MAINTENANCE_STATUSES
@@ -164,25 +164,6 @@ def _schedule(values: dict):
     )
 
 
-def _no_template(values: dict) -> None:
-    if "template_id" in values:
-        raise ApiError(
-            422,
-            "Templates fill incidents, not maintenance.",
-            {"template_id": "Not for maintenance."},
-        )
-
-
-def _named(values: dict) -> dict:
-    if "name" not in values:
-        raise ApiError(
-            422,
-            "The incident needs a name: the template has no title.",
-            {"name": "Required: the template has no title."},
-        )
-    return values
-
-
 def _open(values: dict):
     for name in ("scheduled_for", "scheduled_until"):
         if name in values:
@@ -214,10 +195,9 @@ def incident_create():
     values = read(NEW_INCIDENT)
     is_maintenance = "scheduled_for" in values or values.get("status") in MAINTENANCE_STATUSES
     if is_maintenance:
-        _no_template(values)
-        created = _schedule(values)
+        created = _schedule(no_template(values))
     else:
-        created = _open(_named(with_template(values, title=True)))
+        created = _open(new_incident_values(values))
     return as_json(Page().incident(incidents.get_incident(created.id)), 201)
 
 
@@ -235,13 +215,6 @@ def _component_statuses(values: dict) -> dict[int, str] | None:
     return {ids[c]: s for c, s in statuses.items()}
 
 
-def _update_values(found, values: dict) -> dict:
-    """An update's fields over its template's (which never renames the incident)."""
-    if found.is_maintenance:
-        _no_template(values)
-    return with_template(values, title=False)
-
-
 def _answer(incident_id: int):
     return as_json(Page().incident(incidents.get_incident(incident_id)))
 
@@ -254,7 +227,7 @@ def _answer(incident_id: int):
 )
 def incident_change(incident_id: str):
     found = lookup.incident(incident_id)
-    values = _update_values(found, read(INCIDENT_CHANGE))
+    values = update_values(found, read(INCIDENT_CHANGE))
     if "component_ids" in values and "components" not in values:
         raise ApiError(
             422,
@@ -294,7 +267,7 @@ def incident_delete(incident_id: str):
 @idempotent
 def update_create(incident_id: str):
     found = lookup.incident(incident_id)
-    values = _update_values(found, read(NEW_UPDATE))
+    values = update_values(found, read(NEW_UPDATE))
     incident_changes.change_incident(
         found,
         status=values.get("status") or found.status,
