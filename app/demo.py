@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Component, utcnow
-from app.services import backfill, components, incidents, maintenance
+from app.services import backfill, components, incident_templates, incidents, maintenance
 from app.services.backfill import PastUpdate
 
 GROUPS = {
@@ -78,5 +78,26 @@ def seed_demo(*, if_empty: bool = True, echo=click.echo) -> bool:
         actor="demo",
         notify=False,
     )
+    _templates(created)
     echo("Demo data ready.")
     return True
+
+
+def _templates(created: dict[str, Component]) -> None:
+    """Two templates, one per form, so the one-click filling is there to try."""
+    incident_templates.create_template(
+        name="API outage",
+        title="API unavailable",
+        body="Requests to the API are failing. We are investigating and will update within "
+        "30 minutes.",
+        impact="major",
+        components={created["API"].id: "major_outage"},
+        actor="demo",
+    )
+    incident_templates.create_template(
+        name="Fix deployed",
+        kind="update",
+        body="A fix has been deployed and we are monitoring the results.",
+        update_status="monitoring",
+        actor="demo",
+    )
