@@ -34,7 +34,7 @@ from app.models.subscriber import (
     SubscriptionTarget,
 )
 from app.models.types import utcnow
-from app.models.user import User
+from app.models.user import RecoveryCode, User
 
 __all__ = [
     "AffectedComponent",
@@ -63,6 +63,7 @@ __all__ = [
     "NotificationKind",
     "PageImage",
     "PageSettings",
+    "RecoveryCode",
     "Role",
     "Subscriber",
     "SubscriberKind",
