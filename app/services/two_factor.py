@@ -198,11 +198,11 @@ def regenerate_recovery_codes(
 
 
 @transactional
-def reset(user: User, *, actor: User) -> User:
-    """An admin turns off another user's two-factor login (a lost phone and lost recovery
-    codes); their sessions end. Logging in next asks for the password only, or, when
-    two-factor is required, sends them to set it up again."""
-    if actor.id == user.id:
+def reset(user: User, *, actor: User | str) -> User:
+    """An admin (or the operator, with `flask reset-two-factor`) turns off another user's
+    two-factor login: a lost phone and lost recovery codes. Their sessions end; logging in
+    next asks for the password only, or, when it is required, sends them to set it up."""
+    if isinstance(actor, User) and actor.id == user.id:
         raise Forbidden("Change your own two-factor login on My account.")
     user = locked(User, user, missing=users.USER_GONE)
     if not user.two_factor_enabled and user.totp_pending_secret is None:
