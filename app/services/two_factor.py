@@ -166,7 +166,9 @@ def confirm_enrolment(
     user.totp_last_step = step
     user.totp_enabled_at = now
     user.session_token = new_session_token()
-    audit.record(user, "two_factor.enable", "user", user.id, new_app=moving)
+    audit.record(
+        user, "two_factor.enable", "user", user.id, **({"new_app": True} if moving else {})
+    )
     return None if moving else new_recovery_codes(user)
 
 

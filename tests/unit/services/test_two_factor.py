@@ -285,3 +285,10 @@ def test_a_code_is_checked_against_the_secret_pyotp_would_use(app, make_user):
     parsed = pyotp.parse_uri(two_factor.provisioning_uri(_fresh(user), secret))
     assert parsed.secret == _fresh(user).totp_secret
     assert parsed.issuer == "Herald Status" and parsed.name == user.email
+
+
+def test_removing_a_user_removes_their_recovery_codes(app, make_user, admin_user):
+    user = make_user()
+    turn_on(user)
+    users.delete_user(user, actor=admin_user)
+    assert db.session.scalar(select(RecoveryCode.id)) is None
