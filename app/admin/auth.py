@@ -114,6 +114,7 @@ login_limits = (
 
 
 def login_limited(view):
+    """Count `view`'s failed log-ins (401 answers) against both limits."""
     for limit in reversed(login_limits):
         view = limit(view)
     return view
