@@ -1,4 +1,4 @@
-"""Flask CLI: serve, create-admin, seed-demo, tick, worker, publish."""
+"""Flask CLI: serve, create-admin, reset-two-factor, seed-demo, tick, worker, publish."""
 
 from __future__ import annotations
 
@@ -16,7 +16,15 @@ from app.services.errors import ServiceError
 
 
 def register_cli(app: Flask) -> None:
-    commands = (serve, create_admin, seed_demo_command, tick_command, worker_command, publish)
+    commands = (
+        serve,
+        create_admin,
+        reset_two_factor,
+        seed_demo_command,
+        tick_command,
+        worker_command,
+        publish,
+    )
     for command in commands:
         app.cli.add_command(command)
     _register_operator_commands(app)
@@ -103,6 +111,25 @@ def create_admin(email: str, role: str) -> None:
     except ServiceError as exc:
         _fail(exc.message)
     click.secho(f"Created {user.role} {user.email}.", fg="green")
+
+
+@click.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Turn off a user's two-factor login (lost phone and recovery codes, and no other
+    admin to reset it on the Users page); their sessions end."""
+    from app.services import two_factor
+
+    user = users.find_by_email(email)
+    if user is None:
+        _fail(f"No user has the email {email.strip().lower()}.")
+    try:
+        two_factor.reset(user, actor="cli")
+    except ServiceError as exc:
+        _fail(exc.message)
+    click.secho(
+        f"Two-factor login of {user.email} is off; they log in with their password.", fg="green"
+    )
 
 
 @click.command("seed-demo")

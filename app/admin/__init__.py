@@ -11,11 +11,15 @@ from flask_login import current_user
 
 from app.models import Role
 from app.site import site_url, used_address_differs
+from app.templating import page_settings
 
 bp = Blueprint("admin", __name__)
 
-# The only admin endpoints an anonymous visitor may reach.
-OPEN_ENDPOINTS = {"admin.login"}
+# The only admin endpoints an anonymous visitor may reach: the password step of logging
+# in, and the code step after it (which needs the pending log-in the password step made).
+OPEN_ENDPOINTS = {"admin.login", "admin.login_code", "admin.login_recovery"}
+# All that is open to a user who must set up two-factor login first (an admin requires it).
+ENROLMENT_ENDPOINTS = {"admin.two_factor_setup", "admin.two_factor_confirm", "admin.logout"}
 
 
 def admin_only(view):
@@ -40,9 +44,20 @@ def guard():
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+    if must_enrol() and request.endpoint not in ENROLMENT_ENDPOINTS:
+        return redirect(url_for("admin.two_factor_setup"))
     if required_role(request.endpoint) == Role.ADMIN and not current_user.is_admin:
         abort(403, "This page is for admins only.")
     return None
+
+
+def must_enrol() -> bool:
+    """Is two-factor required of everybody, and the logged-in user without it?"""
+    return (
+        current_user.is_authenticated
+        and not current_user.two_factor_enabled
+        and bool(page_settings().require_two_factor)
+    )
 
 
 _SECTIONS = {
@@ -62,6 +77,7 @@ _SECTIONS = {
     "token": "tokens",
     "alert_rule": "alert_rules",
     "template": "templates",
+    "two_factor": "account",
 }
 
 
@@ -72,6 +88,7 @@ def navigation():
     section = next((s for prefix, s in _SECTIONS.items() if name.startswith(prefix)), "dashboard")
     return {
         "current_section": section,
+        "must_enrol": must_enrol(),
         "used_address": used_address_differs(),
         "site_url": site_url(),
     }

@@ -1,4 +1,5 @@
-"""Admin views: my account — who I am, my password, my sessions. Any logged-in user."""
+"""Admin views: my account — who I am, my password, my sessions, my two-factor login (its
+changes are in app/admin/two_factor.py). Any logged-in user."""
 
 from __future__ import annotations
 
@@ -8,13 +9,29 @@ from flask_login import current_user, logout_user
 from app.admin import bp, current_actor
 from app.admin.auth import begin_session
 from app.admin.forms import saved, submit
+from app.admin.two_factor_forms import ReauthForm
 from app.admin.user_forms import ChangePasswordForm
 from app.extensions import limiter
-from app.services import users
+from app.services import two_factor, users
 
 
-def _account_page(form: ChangePasswordForm):
-    return render_template("admin/account.html", form=form)
+def account_page(
+    form: ChangePasswordForm | None = None,
+    *,
+    disable_form: ReauthForm | None = None,
+    codes_form: ReauthForm | None = None,
+):
+    """My account, with the form that was just refused (if any) in its place."""
+    user = current_actor()
+    return render_template(
+        "admin/account.html",
+        form=form or ChangePasswordForm(formdata=None),
+        disable_form=disable_form or ReauthForm(formdata=None, prefix="off"),
+        codes_form=codes_form or ReauthForm(formdata=None, prefix="codes"),
+        codes_left=two_factor.recovery_codes_left(user) if user.two_factor_enabled else 0,
+        low_on_codes=two_factor.LOW_ON_RECOVERY_CODES,
+        required=two_factor.is_required(),
+    )
 
 
 def _user_key() -> str:
@@ -27,7 +44,7 @@ def _refused(response) -> bool:
 
 @bp.get("/account")
 def account():
-    return _account_page(ChangePasswordForm(formdata=None))
+    return account_page()
 
 
 @bp.post("/account/password")
@@ -51,7 +68,7 @@ def account_password():
             "Your password is changed; your other sessions have ended.", url_for("admin.account")
         )
 
-    return submit(form, save, lambda: _account_page(form))
+    return submit(form, save, lambda: account_page(form))
 
 
 @bp.post("/account/sessions/end")

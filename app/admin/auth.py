@@ -12,6 +12,7 @@ from flask_login import current_user, login_user, logout_user
 
 from app.admin import bp, current_actor
 from app.admin.forms import saved, submit
+from app.admin.pending_login import pending_login, start_pending_login
 from app.admin.user_forms import LoginForm
 from app.extensions import limiter
 from app.services import users
@@ -44,7 +45,9 @@ def _account_key() -> str:
     # Empty for a form without an email: Flask-Limiter then skips this limit,
     # and the per-IP limit still applies. A known account's count is kept per
     # password epoch, so the lock ends the moment an admin sets a new password.
-    email = _account(request.form.get("email"))
+    # The code step counts on the same account as the password step before it.
+    pending = pending_login() if request.endpoint != "admin.login" else None
+    email = pending.user.email if pending else _account(request.form.get("email"))
     epoch = users.lockout_epoch(email) if email else ""
     return f"{email}#{epoch}" if epoch else email
 
@@ -88,23 +91,37 @@ def begin_session(user) -> None:
     login_user(user)
 
 
+# Failed log-ins, counted per account and per address alike by the password step and
+# the code step after it: a wrong code costs as much as a wrong password.
+login_limits = (
+    limiter.shared_limit(
+        _limit_for("LOGIN_FAILURES_PER_ACCOUNT"),
+        _ACCOUNT_SCOPE,
+        key_func=_account_key,
+        methods=["POST"],
+        deduct_when=_failed,
+        error_message=_throttled,
+    ),
+    limiter.shared_limit(
+        _limit_for("LOGIN_FAILURES_PER_IP"),
+        _ADDRESS_SCOPE,
+        key_func=get_remote_address,
+        methods=["POST"],
+        deduct_when=_failed,
+        error_message=_throttled,
+    ),
+)
+
+
+def login_limited(view):
+    """Count `view`'s failed log-ins (401 answers) against both limits."""
+    for limit in reversed(login_limits):
+        view = limit(view)
+    return view
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    _limit_for("LOGIN_FAILURES_PER_ACCOUNT"),
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-    error_message=_throttled,
-    scope=_ACCOUNT_SCOPE,
-)
-@limiter.limit(
-    _limit_for("LOGIN_FAILURES_PER_IP"),
-    key_func=get_remote_address,
-    methods=["POST"],
-    deduct_when=_failed,
-    error_message=_throttled,
-    scope=_ADDRESS_SCOPE,
-)
+@login_limited
 def login():
     form = LoginForm(next=request.args.get("next", ""))
     destination = safe_next_url(form.next.data) or url_for("admin.dashboard")
@@ -114,15 +131,21 @@ def login():
     def save():
         user = users.authenticate(form.email.data, form.password.data)
         if user is None:
-            return _login_page(form, LOGIN_FAILED), _FAILED
+            return login_page(form, LOGIN_FAILED), _FAILED
+        if user.two_factor_enabled:
+            users.refresh_password_hash(user, form.password.data)
+            # Not logged in yet: a signed note of who passed the password step, for a while.
+            start_pending_login(user, destination)
+            return redirect(url_for("admin.login_code"))
         users.record_login(user, form.password.data)
         begin_session(user)
+        # When two-factor is required of everybody, the guard sends them to set it up.
         return redirect(destination)
 
-    return submit(form, save, lambda: _login_page(form))
+    return submit(form, save, lambda: login_page(form))
 
 
-def _login_page(form: LoginForm, error: str | None = None):
+def login_page(form: LoginForm, error: str | None = None):
     return render_template("admin/login.html", form=form, error=error)
 
 

@@ -9,7 +9,7 @@ from app.admin import admin_only, bp, current_actor
 from app.admin.forms import saved, submit
 from app.admin.user_forms import ActionForm, AddUserForm, PasswordForm, RoleForm
 from app.models import User
-from app.services import users
+from app.services import two_factor, users
 
 CHOOSE_A_ROLE = "Choose a role: admin or manager."
 
@@ -30,6 +30,7 @@ def _users_page(*, add_form=None, error=None, open_user=None, forms=None):
         },
         error=error,
         open_user=open_user,
+        require_two_factor=two_factor.is_required(),
     )
 
 
@@ -96,6 +97,17 @@ def user_enable(user_id: int):
 @admin_only
 def user_remove(user_id: int):
     return _act(user_id, lambda u: users.delete_user(u, actor=current_actor()), "Removed {email}.")
+
+
+@bp.route("/users/<int:user_id>/two-factor/reset", methods=["POST"])
+@admin_only
+def user_two_factor_reset(user_id: int):
+    return _act(
+        user_id,
+        lambda u: two_factor.reset(u, actor=current_actor()),
+        "Reset the two-factor login of {email}; their sessions have ended. They log in with "
+        "their password and can set it up again.",
+    )
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])

@@ -20,6 +20,9 @@ from app.admin import (  # noqa: F401
     settings,
     subscribers,
     tokens,
+    two_factor,
+    two_factor_login,
+    two_factor_settings,
     users,
 )
 

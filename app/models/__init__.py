@@ -36,7 +36,7 @@ from app.models.subscriber import (
 )
 from app.models.template import IncidentTemplate, TemplateComponent
 from app.models.types import utcnow
-from app.models.user import User
+from app.models.user import RecoveryCode, User
 
 __all__ = [
     "AffectedComponent",
@@ -66,6 +66,7 @@ __all__ = [
     "NotificationKind",
     "PageImage",
     "PageSettings",
+    "RecoveryCode",
     "Role",
     "Subscriber",
     "SubscriberKind",

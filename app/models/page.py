@@ -33,6 +33,8 @@ class PageSettings(db.Model):
     count_maintenance_as_downtime: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Every user must log in with two factors: those without are sent to enrol first.
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Bumped in the same transaction as every change a visitor could see:
     # the public ETag and the cache key of rendered output.
     version: Mapped[int] = mapped_column(Integer, default=1)

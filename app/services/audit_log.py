@@ -31,6 +31,7 @@ ACTION_GROUPS = {
     "component": "Components",
     "group": "Component groups",
     "user": "Users and logins",
+    "two_factor": "Two-factor login",
     "settings": "Page settings",
     "subscriber": "Subscribers",
     "delivery": "Deliveries to subscribers",

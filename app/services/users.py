@@ -121,12 +121,29 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 @transactional
-def record_login(user: User, password: str) -> None:
+def record_login(
+    user: User, password: str | None = None, *, second_factor: str | None = None
+) -> None:
+    """Note a completed log-in; `password` (when the last step had it) upgrades an old hash."""
     user = locked(User, user, missing=USER_GONE)
     user.last_login_at = utcnow()
+    if password is not None:
+        refresh_password_hash(user, password)
+    details = {"second_factor": second_factor} if second_factor else {}
+    audit.record(user, "user.login", "user", user.id, **details)
+
+
+def refresh_password_hash(user: User, password: str) -> None:
+    """Re-hash a correct `password` whose hash has weaker settings than the current ones
+    (a write transaction only then)."""
     if _hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    audit.record(user, "user.login", "user", user.id)
+        _store_password_hash(user, password)
+
+
+@transactional
+def _store_password_hash(user: User, password: str) -> None:
+    user = locked(User, user, missing=USER_GONE)
+    user.password_hash = hash_password(password)
 
 
 @transactional
@@ -206,7 +223,7 @@ def set_password(user: User, password: str, *, actor=None) -> User:
     return user
 
 
-def _password_matches(user: User, password: str | None) -> bool:
+def password_matches(user: User, password: str | None) -> bool:
     try:
         return _hasher().verify(user.password_hash, password or "")
     except (VerificationError, InvalidHashError):
@@ -221,7 +238,7 @@ def change_own_password(user: User, current: str | None, new: str | None) -> Use
     logs the current browser in again on the new token.
     """
     user = locked(User, user, missing=USER_GONE)
-    if not _password_matches(user, current):
+    if not password_matches(user, current):
         raise Invalid("The current password is not correct.", "current_password")
     new = check_password_strength(new)
     if new == current:

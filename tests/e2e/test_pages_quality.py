@@ -186,6 +186,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-embed-preview-script", "/admin/embed/preview/embed-script", True),
         ("admin-embed-preview-iframe", "/admin/embed/preview/embed-iframe?theme=dark", True),
         ("admin-account", "/admin/account", True),
+        ("admin-two-factor-setup", "/admin/account/two-factor", True),
         ("admin-audit", "/admin/audit", True),
         ("admin-subscribers", "/admin/subscribers", True),
         ("admin-subscriber", f"/admin/subscribers/{ids['subscriber']}", True),

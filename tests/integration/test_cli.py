@@ -57,3 +57,25 @@ def test_tick_starts_due_maintenance_and_is_idempotent(runner, make_component):
     db.session.expire_all()
     assert db.session.get(Component, component.id).status == "under_maintenance"
     assert db.session.scalar(select(Incident.status)) == "in_progress"
+
+
+def test_reset_two_factor_lets_a_locked_out_admin_back_in(runner, admin_user):
+    """Having lost my phone and my recovery codes as the only admin, can the operator turn
+    my two-factor login off from the command line — audited, and with a clear refusal for
+    an unknown email?"""
+    from app.models import AuditEvent
+    from tests.two_factor_helpers import turn_on
+
+    turn_on(admin_user)
+    result = runner.invoke(args=["reset-two-factor", "Admin@Example.com"])
+    assert result.exit_code == 0, result.output
+    assert "Two-factor login of admin@example.com is off" in result.output
+    db.session.expire_all()
+    assert not db.session.get(User, admin_user.id).two_factor_enabled
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "two_factor.reset"))
+    assert event.actor_label == "cli"
+
+    again = runner.invoke(args=["reset-two-factor", "admin@example.com"])
+    assert again.exit_code != 0 and "no two-factor login to reset" in again.output
+    unknown = runner.invoke(args=["reset-two-factor", "nobody@example.com"])
+    assert unknown.exit_code != 0 and "No user has the email nobody@example.com." in unknown.output

@@ -60,10 +60,18 @@ def test_every_admin_page_sends_an_anonymous_visitor_to_login(app):
     assert open_to_all == []
 
 
-def test_only_the_login_page_is_open(app):
-    """Is the login page the one admin page a visitor may open?"""
-    assert {"admin.login"} == OPEN_ENDPOINTS
-    assert app.test_client().get("/admin/login").status_code == 200
+def test_only_the_login_pages_are_open(app):
+    """Are the log-in pages the only admin pages a visitor may open — and the code step
+    after the password only to someone who has just passed the password step?"""
+    assert {"admin.login", "admin.login_code", "admin.login_recovery"} == OPEN_ENDPOINTS
+    client = app.test_client()
+    assert client.get("/admin/login").status_code == 200
+    token = csrf_token_from(client.get("/admin/login").get_data(as_text=True))
+    for url in ("/admin/login/code", "/admin/login/recovery"):
+        assert client.get(url).headers["Location"] == "/admin/login"
+        refused = client.post(url, data={"csrf_token": token, "code": "123456"})
+        assert refused.status_code == 400
+        assert "Enter your email and password first." in refused.get_data(as_text=True)
 
 
 def test_every_admin_only_page_refuses_a_manager(app, as_manager):
