@@ -61,6 +61,8 @@ _SECTIONS = {
     "deliver": "subscribers",
     "token": "tokens",
     "alert_rule": "alert_rules",
+    "priority": "settings",
+    "metrics": "metrics",
 }
 
 

@@ -10,7 +10,10 @@ from app.models.enums import (
     Impact,
     IncidentKind,
     IncidentStatus,
+    InternalImpact,
+    Priority,
     Role,
+    Urgency,
 )
 from app.models.incident import (
     AffectedComponent,
@@ -22,6 +25,7 @@ from app.models.incident import (
 from app.models.mirror import MirrorChange
 from app.models.ops import WorkerHeartbeat
 from app.models.page import PageImage, PageSettings
+from app.models.priority import PriorityRule
 from app.models.series import MaintenanceOccurrence, MaintenanceSeries
 from app.models.subscriber import (
     Delivery,
@@ -56,6 +60,7 @@ __all__ = [
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "InternalImpact",
     "MaintenanceOccurrence",
     "MirrorChange",
     "MaintenanceSeries",
@@ -63,12 +68,15 @@ __all__ = [
     "NotificationKind",
     "PageImage",
     "PageSettings",
+    "Priority",
+    "PriorityRule",
     "Role",
     "Subscriber",
     "SubscriberKind",
     "SubscriberState",
     "SubscriptionTarget",
     "UpdateRevision",
+    "Urgency",
     "User",
     "WorkerHeartbeat",
     "utcnow",
