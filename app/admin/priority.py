@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, url_for
+from flask import render_template, request, url_for
 
 from app.admin import admin_only, bp, current_actor
 from app.admin.forms import saved, submit
@@ -13,7 +13,8 @@ from app.services import priority
 @bp.route("/settings/priority", methods=["GET", "POST"])
 @admin_only
 def priority_matrix():
-    form = MatrixForm.showing(priority.matrix())
+    # A submitted form holds only what was sent: a missing cell is refused, not kept.
+    form = MatrixForm() if request.method == "POST" else MatrixForm.showing(priority.matrix())
 
     def save():
         priority.save_matrix(form.cells(), actor=current_actor())
