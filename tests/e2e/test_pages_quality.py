@@ -170,6 +170,10 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-deliveries-failed", "/admin/deliveries/failed", True),
         ("admin-api-tokens", "/admin/api-tokens", True),
         ("admin-alert-rules", "/admin/alert-rules", True),
+        ("admin-incident-edit", f"/admin/incidents/{ids['active']}/edit", True),
+        ("admin-priority-matrix", "/admin/settings/priority", True),
+        ("admin-metrics", "/admin/metrics", True),
+        ("admin-metrics-component-90-days", "/admin/metrics?period=90&component=1", True),
     ]
 
 
