@@ -169,12 +169,9 @@ def availability(
     ids: list[int], span: Period, *, now: datetime, tz: tzinfo, count_maintenance: bool
 ) -> float | None:
     """The uptime service's percentage over the period's days, pooled over `ids`."""
-    if not ids:
-        return None
-    found = uptime.daily_uptime(
+    return uptime.pooled_percentage(
         ids, now=now, tz=tz, days=span.days, until=span.last, count_maintenance=count_maintenance
     )
-    return uptime.percentage([day for each in found.values() for day in each.days])
 
 
 def minutes(seconds: float | None) -> str:

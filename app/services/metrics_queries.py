@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, Select, func, select
+from sqlalchemy import Float, Select, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
 from app.models import AffectedComponent, Impact, Incident, IncidentKind
-from app.models.types import epoch_seconds
+from app.models.types import UTCDateTime, epoch_seconds
 
 
 class whole_part(FunctionElement):  # noqa: N801 - spelled like the SQL functions it stands for
@@ -140,20 +140,25 @@ def between_interruptions(scope: Scope) -> tuple[float | None, int]:
     those before it (a window function: the running maximum of the ends up to the row
     before). That is LAG(end) when interruptions never overlap; when they do, service
     was not restored in between, so an interruption starting before the latest end is
-    part of the same outage and makes no gap. One still open ends now.
+    part of the same outage and makes no gap. One still open ends now. (Two starting at
+    the same moment: whichever the window puts first takes the gap, the other none, so
+    their order does not change the result.)
     """
-    ends = func.coalesce(epoch_seconds(Incident.resolved_at), scope.now.timestamp())
-    started = epoch_seconds(Incident.started_at)
+    # Compared as stored (both databases order timestamps rightly); only the rows that
+    # make a gap, far fewer than the rows read, are turned into seconds.
+    ends = func.coalesce(Incident.resolved_at, literal(scope.now, UTCDateTime))
     ordered = (
         interruptions(scope)
         .with_only_columns(
-            started.label("started"),
+            Incident.started_at.label("started"),
             func.max(ends)
-            .over(order_by=(Incident.started_at, Incident.id), rows=(None, -1))
+            .over(order_by=Incident.started_at, rows=(None, -1))
             .label("previous_end"),
         )
         .subquery()
     )
-    gap = ordered.c.started - ordered.c.previous_end
-    mean, count = db.session.execute(select(func.avg(gap), func.count()).where(gap > 0)).one()
+    gap = epoch_seconds(ordered.c.started) - epoch_seconds(ordered.c.previous_end)
+    mean, count = db.session.execute(
+        select(func.avg(gap), func.count()).where(ordered.c.started > ordered.c.previous_end)
+    ).one()
     return (float(mean) if mean is not None else None), count

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.services import components, incidents, metrics
+from app.services import components, incidents, metrics, uptime
 from app.services.errors import Invalid
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -105,6 +105,16 @@ def test_availability_follows_the_uptime_rules(history):
     assert _compute(history).availability == pytest.approx(100 * (1 - 369 / observed))
     counting = _compute(history, count_maintenance=True).availability
     assert counting == pytest.approx(100 * (1 - 489 / observed))
+
+
+def test_availability_is_the_status_pages_uptime(history):
+    """Is the pooled figure exactly the uptime service's percentage over the same days, as
+    the status page computes it, for each component and for both together?"""
+    for ids in ([history[0].id], [history[1].id], [c.id for c in history]):
+        days = uptime.daily_uptime(ids, now=NOW, tz=UTC_ZONE, days=7)
+        drawn = uptime.percentage([d for each in days.values() for d in each.days])
+        pooled = uptime.pooled_percentage(ids, now=NOW, tz=UTC_ZONE, days=7)
+        assert pooled == pytest.approx(drawn)
 
 
 def test_one_components_numbers(history):
