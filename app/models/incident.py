@@ -164,6 +164,8 @@ class AffectedComponent(db.Model):
     __table_args__ = (
         Index("ix_affected_component", "component_id"),
         Index("ix_affected_component_incident", "incident_id"),
+        # A component's incidents in a period (the metrics page): one probe per incident.
+        Index("ix_affected_component_pair", "component_id", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

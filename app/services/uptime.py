@@ -20,6 +20,7 @@ templates only print strings.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -210,11 +211,12 @@ class _Window:
     lengths: list[float]  # minutes
     found: Minutes | None
 
-    def observed(self, component_id: int, index: int) -> float:
-        """The minutes day `index` counts for: the whole day once the component's history
-        has begun by its end, else none."""
+    def first_observed(self, component_id: int) -> int:
+        """The index of the component's first day with data: a day counts whole once the
+        component's history has begun by its end (len(dates) when it never has)."""
         seen = self.found.first_seen.get(component_id, math.inf) if self.found else math.inf
-        return self.lengths[index] if seen < self.bounds[index + 1] else 0.0
+        # Day i counts when seen < bounds[i + 1], that is from the bound just above seen.
+        return max(bisect_right(self.bounds, seen) - 1, 0)
 
 
 def _window(
@@ -244,16 +246,14 @@ def pooled_percentage(
     pooled: `percentage` of all their days together, without the days' words."""
     ids = list(dict.fromkeys(component_ids))
     window = _window(ids, now.astimezone(UTC), tz, days, until, count_maintenance)
-    observed = sum(window.observed(c, i) for c in ids for i in range(days))
+    down = window.found.downtime if window.found else {}
+    observed = downtime = 0.0
+    for component_id in ids:
+        first = window.first_observed(component_id)
+        observed += sum(window.lengths[first:])
+        downtime += sum(m for i, m in down.get(component_id, {}).items() if i >= first)
     if observed <= 0:
         return None
-    down = window.found.downtime if window.found else {}
-    downtime = sum(
-        minutes
-        for c in ids
-        for i, minutes in down.get(c, {}).items()
-        if window.observed(c, i) > 0
-    )
     return max(0.0, 100.0 * (1.0 - downtime / observed))
 
 
@@ -280,8 +280,9 @@ def daily_uptime(
         refs = found.events.get(component_id, {}) if found else {}
         ongoing = found.ongoing.get(component_id) if found else None
         row = []
+        first = window.first_observed(component_id)
         for i in range(days):
-            observed = window.observed(component_id, i)
+            observed = window.lengths[i] if i >= first else 0.0
             now_status = ongoing if i == days - 1 and last_day == today else None
             if i in down or i in refs or now_status in ONGOING_LEVEL:
                 day = day_uptime(

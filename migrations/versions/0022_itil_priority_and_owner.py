@@ -10,7 +10,7 @@ default) derives the priority P1–P5, stored on the incident so lists filter an
 sort by it. All three are internal, never public. An optional owner (a user;
 deleting the user clears it). Existing incidents stay unclassified (null).
 ix_incident_metrics lets the metrics page aggregate a period's incidents from the
-index alone.
+index alone; ix_affected_component_pair finds one component's among them.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -59,9 +59,15 @@ def upgrade():
             unique=False,
         )
         batch_op.create_index("ix_incident_owner", ["owner_id"], unique=False)
+    with op.batch_alter_table("affected_component", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_affected_component_pair", ["component_id", "incident_id"], unique=False
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("affected_component", schema=None) as batch_op:
+        batch_op.drop_index("ix_affected_component_pair")
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.drop_index("ix_incident_owner")
         batch_op.drop_index("ix_incident_metrics")
