@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -18,6 +19,9 @@ from app.models.enums import (
     Urgency,
 )
 from app.models.types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from app.models.user import User
 
 
 class Incident(db.Model):
@@ -80,7 +84,7 @@ class Incident(db.Model):
         cascade="all, delete-orphan",
     )
 
-    owner = relationship("User")
+    owner: Mapped[User | None] = relationship()
 
     @property
     def is_maintenance(self) -> bool:

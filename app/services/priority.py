@@ -39,15 +39,17 @@ KEEP: Final = object()
 
 
 def parse_internal_impact(value) -> InternalImpact | None:
-    return (
-        None
-        if value in (None, "")
-        else validate.choice(IMPACTS, value, "internal_impact", label="internal impact")
-    )
+    """An internal impact, or None for none (an empty choice)."""
+    if value in (None, ""):
+        return None
+    return validate.choice(IMPACTS, value, "internal_impact", label="internal impact")
 
 
 def parse_urgency(value) -> Urgency | None:
-    return None if value in (None, "") else validate.choice(URGENCIES, value, "urgency")
+    """An urgency, or None for none (an empty choice)."""
+    if value in (None, ""):
+        return None
+    return validate.choice(URGENCIES, value, "urgency")
 
 
 def matrix() -> Matrix:
@@ -56,13 +58,11 @@ def matrix() -> Matrix:
     return DEFAULT_MATRIX | {(r.internal_impact, r.urgency): r.priority for r in saved}
 
 
-def derive(
-    impact: InternalImpact | None, urgency: Urgency | None, cells: Matrix | None = None
-) -> Priority | None:
-    """The priority of a classification; none until both halves are set."""
+def derive(impact: InternalImpact | None, urgency: Urgency | None) -> Priority | None:
+    """The priority of a classification by the matrix in force; none until both are set."""
     if impact is None or urgency is None:
         return None
-    return (cells or matrix())[(impact, urgency)]
+    return matrix()[(impact, urgency)]
 
 
 def owner_candidates() -> list[User]:
