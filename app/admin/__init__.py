@@ -78,6 +78,8 @@ _SECTIONS = {
     "alert_rule": "alert_rules",
     "template": "templates",
     "two_factor": "account",
+    "priority": "settings",
+    "metrics": "metrics",
 }
 
 

@@ -6,9 +6,17 @@ from wtforms import BooleanField, FieldList, Form, FormField, StringField, TextA
 from wtforms.validators import Optional
 
 from app.admin.fields import ComponentStatusesField, DateTimeInputField, OffersComponents
-from app.admin.forms import AdminForm, AtMost, choice_field, enum_choices, strip, text_field
-from app.admin.parsers import parse_local_datetime
-from app.models import Impact, IncidentStatus
+from app.admin.forms import (
+    AdminForm,
+    AtMost,
+    choice_field,
+    choices,
+    enum_choices,
+    strip,
+    text_field,
+)
+from app.admin.parsers import optional_int, parse_local_datetime
+from app.models import Impact, Incident, IncidentStatus, InternalImpact, Urgency, User
 from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.services.backfill import PastUpdate
 from app.services.errors import Invalid
@@ -20,9 +28,39 @@ INCIDENT_STATUS_CHOICES = enum_choices(INCIDENT_STATUSES)
 # The statuses a backfill form's rows start with, oldest first.
 BACKFILL_DEFAULTS = [*INCIDENT_STATUSES, IncidentStatus.RESOLVED]
 POSTMORTEM_ACTIONS = ("draft", "publish")
+NOT_SET = choices([("", "Not set")])
 
 
-class IncidentForm(OffersComponents, AdminForm):
+class Classification:
+    """ITIL's internal impact and urgency (the priority follows) and the owner: fields for
+    the managers' eyes only. `offer_owners` fills the owner's choices."""
+
+    internal_impact = choice_field("Internal impact", NOT_SET + enum_choices(InternalImpact), "")
+    urgency = choice_field("Urgency", NOT_SET + enum_choices(Urgency), "")
+    owner = choice_field("Owner", choices([("", "Nobody")]), "")
+
+    def offer_owners(self, users: list[User]) -> None:
+        self.owner.choices = choices([("", "Nobody"), *((str(u.id), u.email) for u in users)])
+
+    def classification(self) -> dict:
+        """The service's keyword arguments; an owner id that is no number is refused."""
+        return {
+            "internal_impact": self.internal_impact.data or None,
+            "urgency": self.urgency.data or None,
+            "owner_id": optional_int(self.owner.data, "owner"),
+        }
+
+
+def classification_data(incident: Incident) -> dict:
+    """An incident's classification as the form's initial values."""
+    return {
+        "internal_impact": incident.internal_impact or "",
+        "urgency": incident.urgency or "",
+        "owner": str(incident.owner_id) if incident.owner_id else "",
+    }
+
+
+class IncidentForm(OffersComponents, Classification, AdminForm):
     title = text_field("Title", MAX_TITLE)
     impact = choice_field("Impact", IMPACT_CHOICES, Impact.MINOR)
     status = choice_field("Status", INCIDENT_STATUS_CHOICES[:3], IncidentStatus.INVESTIGATING)
@@ -31,7 +69,7 @@ class IncidentForm(OffersComponents, AdminForm):
     notify = BooleanField("Notify subscribers", default=True)
 
 
-class EditIncidentForm(AdminForm):
+class EditIncidentForm(Classification, AdminForm):
     title = text_field("Title", MAX_TITLE)
     impact = choice_field("Impact", IMPACT_CHOICES)
 

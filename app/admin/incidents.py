@@ -14,13 +14,15 @@ from app.admin.incident_forms import (
     IncidentForm,
     PostmortemForm,
     UpdateForm,
+    classification_data,
 )
-from app.admin.parsers import check_page, requested_page
+from app.admin.parsers import check_page, requested_choice, requested_page
 from app.admin.template_forms import Filled, fill, requested, template_for
-from app.models import Component, Incident, TemplateKind
+from app.models import Component, Incident, Priority, TemplateKind
 from app.services import components as component_service
 from app.services import incident_templates
 from app.services import incidents as service
+from app.services import priority as priority_service
 from app.services import status as status_service
 from app.services.errors import Invalid
 
@@ -40,11 +42,21 @@ def _page_of(incident: Incident) -> str:
     return url_for("admin.incident", incident_id=incident.id)
 
 
+# The list's filter and order, read from the query string: {value: label}.
+PRIORITY_FILTERS = {"": "Any priority", **{p.value: p.label for p in Priority}, "none": "Not set"}
+ORDERS = {"": "Unresolved first, newest first", "priority": "Priority, most pressing first"}
+
+
 @bp.get("/incidents")
 def incidents():
     page = requested_page()
-    listing = status_service.incident_list(page, PER_PAGE)
+    chosen = requested_choice("priority", PRIORITY_FILTERS)
+    order = requested_choice("sort", ORDERS)
+    listing = status_service.incident_list(
+        page, PER_PAGE, priority=chosen or None, by_priority=order == "priority"
+    )
     check_page(page, listing.pages)
+    kept = {k: v for k, v in (("priority", chosen), ("sort", order)) if v}
     return render_template(
         "admin/incidents/list.html",
         active=[i for i in listing.items if not i.is_closed],
@@ -52,6 +64,11 @@ def incidents():
         current=page,
         pages=listing.pages,
         total=listing.total,
+        priority_filters=PRIORITY_FILTERS,
+        orders=ORDERS,
+        chosen=chosen,
+        order=order,
+        kept=kept,
     )
 
 
@@ -59,9 +76,11 @@ def incidents():
 def incident_new():
     components = component_service.list_components()
     form = IncidentForm(offered=components)
+    form.offer_owners(priority_service.owner_candidates())
 
     def save():
         incident = service.open_incident(
+            **form.classification(),
             name=form.title.data,
             impact=form.impact.data,
             message=form.message.data,
@@ -165,11 +184,18 @@ def _new_impact(incident: Incident, value: str | None) -> str | None:
 @bp.route("/incidents/<int:incident_id>/edit", methods=["GET", "POST"])
 def incident_edit(incident_id: int):
     incident = _incident(incident_id)
-    form = EditIncidentForm(data={"title": incident.name, "impact": incident.impact})
+    form = EditIncidentForm(
+        data={"title": incident.name, "impact": incident.impact, **classification_data(incident)}
+    )
+    form.offer_owners(priority_service.owner_candidates())
 
     def save():
         service.edit_incident(
-            incident, name=form.title.data, impact=form.impact.data, actor=current_actor()
+            incident,
+            name=form.title.data,
+            impact=form.impact.data,
+            actor=current_actor(),
+            **form.classification(),
         )
         return saved("Incident saved.", _page_of(incident))
 

@@ -42,6 +42,16 @@ def requested_page() -> int:
         abort(400, exc.message)
 
 
+def requested_choice(name: str, allowed: Mapping[str, str]) -> str:
+    """A list's `?name=` filter or order: one of `allowed`'s keys ("" when absent); a 400
+    naming the allowed values otherwise."""
+    value = request.args.get(name, "")
+    if value not in allowed:
+        names = ", ".join(k for k in allowed if k)
+        abort(400, f"The {name} must be one of: {names}.")
+    return value
+
+
 def check_page(page: int, pages: int) -> None:
     """A page past the last one is a 404 that names the last page."""
     if page > pages:

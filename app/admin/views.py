@@ -17,6 +17,8 @@ from app.admin import (  # noqa: F401
     incidents,
     maintenance,
     maintenance_series,
+    metrics,
+    priority,
     settings,
     subscribers,
     tokens,

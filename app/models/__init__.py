@@ -10,8 +10,11 @@ from app.models.enums import (
     Impact,
     IncidentKind,
     IncidentStatus,
+    InternalImpact,
+    Priority,
     Role,
     TemplateKind,
+    Urgency,
 )
 from app.models.incident import (
     AffectedComponent,
@@ -23,6 +26,7 @@ from app.models.incident import (
 from app.models.mirror import MirrorChange
 from app.models.ops import WorkerHeartbeat
 from app.models.page import PageImage, PageSettings
+from app.models.priority import PriorityRule
 from app.models.series import MaintenanceOccurrence, MaintenanceSeries
 from app.models.subscriber import (
     Delivery,
@@ -59,6 +63,7 @@ __all__ = [
     "IncidentKind",
     "IncidentStatus",
     "IncidentUpdate",
+    "InternalImpact",
     "MaintenanceOccurrence",
     "MirrorChange",
     "MaintenanceSeries",
@@ -67,6 +72,8 @@ __all__ = [
     "PageImage",
     "PageSettings",
     "RecoveryCode",
+    "Priority",
+    "PriorityRule",
     "Role",
     "Subscriber",
     "SubscriberKind",
@@ -75,6 +82,7 @@ __all__ = [
     "TemplateComponent",
     "TemplateKind",
     "UpdateRevision",
+    "Urgency",
     "User",
     "WorkerHeartbeat",
     "utcnow",

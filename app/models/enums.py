@@ -125,3 +125,48 @@ class Role(StrEnum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+
+class InternalImpact(StrEnum):
+    """ITIL's impact of an incident: how much of the business it hurts. Internal: never
+    shown on the public side, where `Impact` speaks to visitors."""
+
+    EXTENSIVE = "extensive"
+    SIGNIFICANT = "significant"
+    MODERATE = "moderate"
+    MINOR = "minor"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Urgency(StrEnum):
+    """ITIL's urgency: how soon the business needs the incident resolved. Internal."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Priority(StrEnum):
+    """The priority the matrix derives from impact and urgency; P1 is the most pressing."""
+
+    P1 = "p1"
+    P2 = "p2"
+    P3 = "p3"
+    P4 = "p4"
+    P5 = "p5"
+
+    @property
+    def label(self) -> str:
+        return self.value.upper()
+
+    @property
+    def rank(self) -> int:
+        return int(self.value[1:])

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.enums import ComponentStatus, Impact, IncidentKind, IncidentStatus
+from app.models.enums import (
+    ComponentStatus,
+    Impact,
+    IncidentKind,
+    IncidentStatus,
+    InternalImpact,
+    Priority,
+    Urgency,
+)
 from app.models.types import UTCDateTime, enum_column, utcnow
+
+if TYPE_CHECKING:
+    from app.models.user import User
 
 
 class Incident(db.Model):
@@ -23,6 +35,18 @@ class Incident(db.Model):
         Index("ix_incident_updated", "updated_at", "id"),
         # History pages (and the static mirror's) in order, without sorting every row.
         Index("ix_incident_history", "started_at", "id"),
+        # The metrics page aggregates a period's incidents from this index alone.
+        Index(
+            "ix_incident_metrics",
+            "kind",
+            "started_at",
+            "resolved_at",
+            "impact",
+            "priority",
+            "internal_impact",
+        ),
+        # Deleting a user clears the incidents they owned.
+        Index("ix_incident_owner", "owner_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +66,12 @@ class Incident(db.Model):
     postmortem_body: Mapped[str | None] = mapped_column(Text)
     postmortem_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     postmortem_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # ITIL's classification, for the managers only: never on the public side or /api/v2.
+    internal_impact: Mapped[InternalImpact | None] = mapped_column(enum_column(InternalImpact, 16))
+    urgency: Mapped[Urgency | None] = mapped_column(enum_column(Urgency, 16))
+    # Derived from the two by the priority matrix; stored so lists filter and sort by it.
+    priority: Mapped[Priority | None] = mapped_column(enum_column(Priority, 4))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     updates: Mapped[list[IncidentUpdate]] = relationship(
         back_populates="incident",
@@ -53,6 +83,8 @@ class Incident(db.Model):
         order_by="AffectedComponent.id",
         cascade="all, delete-orphan",
     )
+
+    owner: Mapped[User | None] = relationship()
 
     @property
     def is_maintenance(self) -> bool:
@@ -136,6 +168,8 @@ class AffectedComponent(db.Model):
     __table_args__ = (
         Index("ix_affected_component", "component_id"),
         Index("ix_affected_component_incident", "incident_id"),
+        # A component's incidents in a period (the metrics page): one probe per incident.
+        Index("ix_affected_component_pair", "component_id", "incident_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from app.models import Incident, IncidentStatus
-from app.services import incidents, maintenance
+from app.services import incidents, maintenance, priority
 from app.services.errors import Invalid
 from app.services.tx import locked, transactional
 
@@ -50,11 +50,15 @@ def change_incident(
     scheduled_until: datetime | None = None,
     reopen: bool = False,
     deliver_notifications: bool = True,
+    classification: Mapping | None = None,
     actor=None,
 ) -> Incident:
     """Apply what was given; an update is posted when a status, message or component
-    status is given (the current status when only a message is)."""
+    status is given (the current status when only a message is). `classification`:
+    `priority.classify`'s keyword arguments (internal impact, urgency, owner)."""
     incident = locked(Incident, incident, missing=incidents.INCIDENT_GONE)
+    if classification:
+        priority.classify(incident, **classification, actor=actor)
     if name is not None:
         incidents.edit_incident(incident, name=name, impact=impact or incident.impact, actor=actor)
     if incident.is_maintenance:

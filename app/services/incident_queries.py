@@ -12,6 +12,7 @@ MAX_LIMIT = 100
 _EAGER = (
     selectinload(Incident.updates).selectinload(IncidentUpdate.changes),
     selectinload(Incident.affected),
+    selectinload(Incident.owner),
 )
 _OPEN = [
     IncidentStatus.INVESTIGATING,

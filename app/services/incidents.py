@@ -29,7 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
-from app.services import audit, notifications, validate
+from app.services import audit, notifications, priority, validate
 from app.services.components import apply_status, lock_components, parse_status
 from app.services.errors import Invalid, NotFound
 from app.services.page import bump_version
@@ -195,10 +195,14 @@ def open_incident(
     actor=None,
     now: datetime | None = None,
     notify: bool = True,
+    internal_impact: str | None = None,
+    urgency: str | None = None,
+    owner_id: int | None = None,
 ) -> Incident:
     """Open an incident, set its components' statuses and post its first update.
 
     `affected_ids` names components the incident concerns whose status it leaves as is.
+    `internal_impact`, `urgency` (its priority follows) and `owner_id` are for managers only.
     Subscribers of its components hear of it unless `notify` (or, from the API,
     `deliver_notifications`) is False.
     """
@@ -220,6 +224,9 @@ def open_incident(
         updated_at=now,
         started_at=now,
     )
+    classified = priority.assign(
+        incident, internal_impact=internal_impact, urgency=urgency, owner_id=owner_id
+    )
     db.session.add(incident)
     db.session.flush()
     _affect(incident, [*changes, *(parts[i] for i in affected_ids)])
@@ -236,7 +243,9 @@ def open_incident(
         NotificationKind.INCIDENT_OPENED, incident, update, notify=notify and deliver_notifications
     )
     bump_version()
-    audit.record(actor, "incident.open", "incident", incident.id, name=name, impact=impact)
+    audit.record(
+        actor, "incident.open", "incident", incident.id, name=name, impact=impact, **classified
+    )
     return incident
 
 
@@ -306,16 +315,30 @@ def post_update(
 
 
 @transactional
-def edit_incident(incident: Incident, *, name: str, impact: str, actor=None) -> Incident:
-    """Change an incident's title or impact."""
+def edit_incident(
+    incident: Incident,
+    *,
+    name: str,
+    impact: str,
+    actor=None,
+    internal_impact=priority.KEEP,
+    urgency=priority.KEEP,
+    owner_id=priority.KEEP,
+) -> Incident:
+    """Change an incident's title or impact, and (managers' eyes only) its internal
+    impact, urgency and owner: `priority.KEEP` leaves one as it is, None clears it."""
     name = validate.text(name, "title", max_len=MAX_TITLE)
     incident = locked(Incident, incident, missing=INCIDENT_GONE)
     incident.name = name
+    classified = {}
     if not incident.is_maintenance:
         incident.impact = parse_impact(impact)
+        classified = priority.assign(
+            incident, internal_impact=internal_impact, urgency=urgency, owner_id=owner_id
+        )
     incident.updated_at = utcnow()
     bump_version()
-    audit.record(actor, "incident.edit", "incident", incident.id, name=incident.name)
+    audit.record(actor, "incident.edit", "incident", incident.id, name=incident.name, **classified)
     return incident
 
 

@@ -17,6 +17,7 @@ from app.models import (
     IncidentKind,
     IncidentStatus,
     IncidentUpdate,
+    Priority,
 )
 from app.models.enums import INCIDENT_STATUSES
 
@@ -215,19 +216,35 @@ def recent_days(now: datetime, days: int, tz) -> list[tuple[datetime, list[Incid
     return list(by_day.items())
 
 
-def incident_list(page: int, per_page: int = 20) -> HistoryPage:
-    """Every incident for the managers' list: unresolved first, then newest first.
+def incident_list(
+    page: int, per_page: int = 20, *, priority: str | None = None, by_priority: bool = False
+) -> HistoryPage:
+    """Every incident for the managers' list: unresolved first, then newest first; or the
+    most pressing priority first (unclassified last). `priority` keeps one priority's
+    ("p1"…"p5"), or the unclassified ("none").
 
     `page` beyond the end gives an empty `items`; callers check `pages`.
     """
     incidents = select(Incident).where(Incident.kind == IncidentKind.INCIDENT)
+    if priority == "none":
+        incidents = incidents.where(Incident.priority.is_(None))
+    elif priority:
+        incidents = incidents.where(Incident.priority == Priority(priority))
     total = db.session.scalar(select(func.count()).select_from(incidents.subquery())) or 0
     resolved_last = case((Incident.status == IncidentStatus.RESOLVED, 1), else_=0)
+    order = [resolved_last, Incident.started_at.desc(), Incident.id.desc()]
+    if by_priority:
+        # Both databases alike: PostgreSQL would put nulls last, SQLite first.
+        order = [case((Incident.priority.is_(None), 1), else_=0), Incident.priority, *order]
     items = db.session.scalars(
-        incidents.order_by(resolved_last, Incident.started_at.desc(), Incident.id.desc())
+        incidents.order_by(*order)
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(Incident.affected), selectinload(Incident.updates))
+        .options(
+            selectinload(Incident.affected),
+            selectinload(Incident.updates),
+            selectinload(Incident.owner),
+        )
     ).all()
     return HistoryPage(
         items=list(items), page=page, pages=max(1, -(-total // per_page)), total=total

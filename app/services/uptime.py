@@ -20,12 +20,13 @@ templates only print strings.
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from app.models import ComponentStatus
-from app.services.uptime_periods import IncidentRef, minutes_by_day
+from app.services.uptime_periods import IncidentRef, Minutes, minutes_by_day
 from app.services.uptime_words import describe_downtime, format_day, format_percentage, overview
 
 __all__ = [
@@ -199,6 +200,63 @@ def downtime_weights(count_maintenance: bool) -> dict[ComponentStatus, float]:
     return DOWNTIME_WEIGHTS | {ComponentStatus.UNDER_MAINTENANCE: MAINTENANCE_WEIGHT}
 
 
+@dataclass(frozen=True)
+class _Window:
+    """The local days of a window, their bounds, and what their periods add up to."""
+
+    today: date
+    last_day: date
+    dates: list[date]
+    bounds: list[float]  # seconds since 1970: each day's start, then the last day's end
+    lengths: list[float]  # minutes
+    found: Minutes | None
+
+    def first_observed(self, component_id: int) -> int:
+        """The index of the component's first day with data: a day counts whole once the
+        component's history has begun by its end (len(dates) when it never has)."""
+        seen = self.found.first_seen.get(component_id, math.inf) if self.found else math.inf
+        # Day i counts when seen < bounds[i + 1], that is from the bound just above seen.
+        return max(bisect_right(self.bounds, seen) - 1, 0)
+
+
+def _window(
+    ids: list[int], now: datetime, tz: tzinfo, days: int, until: date | None, count_maintenance
+) -> _Window:
+    today = now.astimezone(tz).date()
+    last_day = min(until or today, today)
+    dates = [last_day - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    bounds = [_midnight(d, tz) for d in dates] + [_midnight(last_day + timedelta(days=1), tz)]
+    lengths = [(bounds[i + 1] - bounds[i]) / 60 for i in range(days)]
+    stop = min(now, datetime.fromtimestamp(bounds[-1], UTC))
+    weights = downtime_weights(count_maintenance)
+    found = minutes_by_day(ids, bounds, stop, weights) if ids else None
+    return _Window(today, last_day, dates, bounds, lengths, found)
+
+
+def pooled_percentage(
+    component_ids: Iterable[int],
+    *,
+    now: datetime,
+    tz: tzinfo,
+    days: int = DAYS,
+    until: date | None = None,
+    count_maintenance: bool = False,
+) -> float | None:
+    """The uptime of these components over the same days as `daily_uptime`, their time
+    pooled: `percentage` of all their days together, without the days' words."""
+    ids = list(dict.fromkeys(component_ids))
+    window = _window(ids, now.astimezone(UTC), tz, days, until, count_maintenance)
+    down = window.found.downtime if window.found else {}
+    observed = downtime = 0.0
+    for component_id in ids:
+        first = window.first_observed(component_id)
+        observed += sum(window.lengths[first:])
+        downtime += sum(m for i, m in down.get(component_id, {}).items() if i >= first)
+    if observed <= 0:
+        return None
+    return max(0.0, 100.0 * (1.0 - downtime / observed))
+
+
 def daily_uptime(
     component_ids: Iterable[int],
     *,
@@ -212,26 +270,19 @@ def daily_uptime(
     uptime over them. Only a window ending today shows an outage happening now."""
     ids = list(dict.fromkeys(component_ids))
     now = now.astimezone(UTC)
-    today = now.astimezone(tz).date()
-    last_day = min(until or today, today)
-    dates = [last_day - timedelta(days=n) for n in range(days - 1, -1, -1)]
+    window = _window(ids, now, tz, days, until, count_maintenance)
+    today, last_day, dates, found = window.today, window.last_day, window.dates, window.found
     labels = [format_day(d) for d in dates]
-    bounds = [_midnight(d, tz) for d in dates] + [_midnight(last_day + timedelta(days=1), tz)]
-    lengths = [(bounds[i + 1] - bounds[i]) / 60 for i in range(days)]
-    stop = min(now, datetime.fromtimestamp(bounds[-1], UTC))
-    weights = downtime_weights(count_maintenance)
-    found = minutes_by_day(ids, bounds, stop, weights) if ids else None
     quiet: dict[tuple[int, bool], DayUptime] = {}
     result = {}
     for component_id in ids:
-        seen = found.first_seen.get(component_id, math.inf) if found else math.inf
         down = found.downtime.get(component_id, {}) if found else {}
         refs = found.events.get(component_id, {}) if found else {}
         ongoing = found.ongoing.get(component_id) if found else None
         row = []
+        first = window.first_observed(component_id)
         for i in range(days):
-            # The whole day counts once the component's history has begun by its end.
-            observed = lengths[i] if seen < bounds[i + 1] else 0.0
+            observed = window.lengths[i] if i >= first else 0.0
             now_status = ongoing if i == days - 1 and last_day == today else None
             if i in down or i in refs or now_status in ONGOING_LEVEL:
                 day = day_uptime(

@@ -205,6 +205,10 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
             f"/admin/incidents/{ids['active']}?template={ids['update_template']}",
             True,
         ),
+        ("admin-incident-edit", f"/admin/incidents/{ids['active']}/edit", True),
+        ("admin-priority-matrix", "/admin/settings/priority", True),
+        ("admin-metrics", "/admin/metrics", True),
+        ("admin-metrics-component-90-days", "/admin/metrics?period=90&component=1", True),
     ]
 
 

@@ -16,9 +16,16 @@ from app.api.v1.errors import ApiError
 from app.api.v1.idempotent import idempotent
 from app.api.v1.incident_templates import new_incident_values, no_template, update_values
 from app.api.v1.present import Page, as_json, no_content
-from app.models import ComponentStatus, Impact, IncidentKind, IncidentStatus
+from app.models import (
+    ComponentStatus,
+    Impact,
+    IncidentKind,
+    IncidentStatus,
+    InternalImpact,
+    Urgency,
+)
 from app.models.enums import INCIDENT_IMPACTS, MAINTENANCE_STATUSES
-from app.services import incident_changes, incident_queries, incidents, maintenance
+from app.services import incident_changes, incident_queries, incidents, maintenance, priority
 from app.services.incidents import MAX_MESSAGE, MAX_TITLE
 
 _COMMON = {
@@ -32,7 +39,12 @@ _COMMON = {
     "scheduled_for": f.timestamp(),
     "scheduled_until": f.timestamp(),
     "template_id": f.row_id("an incident template"),
+    # Herald's own, internal (never in /api/v2): ITIL's classification and the owner.
+    "internal_impact": f.choice(InternalImpact, nullable=True),
+    "urgency": f.choice(Urgency, nullable=True),
+    "owner_email": f.string(254, nullable=True),
 }
+CLASSIFICATION = ("internal_impact", "urgency", "owner_email")
 # A template may give the name; fields sent win over the template's.
 NEW_INCIDENT = f.Body("incident", _COMMON, one_of=("name", "template_id"))
 INCIDENT_CHANGE = f.Body("incident", {**_COMMON, "reopen": f.boolean()})
@@ -136,7 +148,22 @@ def incidents_active_maintenance():
     )
 
 
+def _classification(values: dict) -> dict:
+    """The classification fields sent, as the services' keyword arguments."""
+    found = {k: values[k] for k in ("internal_impact", "urgency") if k in values}
+    if "owner_email" in values:
+        found["owner_id"] = priority.owner_by_email(values["owner_email"])
+    return found
+
+
 def _schedule(values: dict):
+    internal = [k for k in CLASSIFICATION if k in values]
+    if internal:
+        raise ApiError(
+            422,
+            "Maintenance has no priority or owner.",
+            dict.fromkeys(internal, "Only for incidents."),
+        )
     if "components" in values:
         raise ApiError(
             422,
@@ -180,6 +207,7 @@ def _open(values: dict):
         status=status,
         deliver_notifications=values.get("deliver_notifications", True),
         actor=actor(),
+        **_classification(values),
     )
 
 
@@ -245,6 +273,7 @@ def incident_change(incident_id: str):
         scheduled_until=values.get("scheduled_until"),
         reopen=values.get("reopen", False),
         deliver_notifications=values.get("deliver_notifications", True),
+        classification=_classification(values),
         actor=actor(),
     )
     return _answer(found.id)

@@ -18,7 +18,7 @@ from flask import current_app
 from app.api.v1 import route
 from app.api.v1.docs import Doc
 from app.api.v1.present import as_json
-from app.models import ComponentStatus, TemplateKind
+from app.models import ComponentStatus, InternalImpact, Priority, TemplateKind, Urgency
 from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.services.alerts import OUTCOMES
 
@@ -91,7 +91,13 @@ def _schemas() -> dict:
         **v2,
         "component_list": {"type": "array", "items": {"oneOf": [ref["component"], ref["group"]]}},
         "group_list": {"type": "array", "items": ref["group"]},
-        "any_incident": {"oneOf": [ref["incident"], ref["scheduled_maintenance"]]},
+        "management_incident": _management_incident(v2["incident"]),
+        "any_incident": {
+            "oneOf": [
+                {"$ref": "#/components/schemas/management_incident"},
+                ref["scheduled_maintenance"],
+            ]
+        },
         "incident_list": {
             "type": "array",
             "items": {"$ref": "#/components/schemas/any_incident"},
@@ -168,6 +174,24 @@ def _schemas() -> dict:
                     },
                 }
             },
+        },
+    }
+
+
+def _management_incident(public: dict) -> dict:
+    """/api/v2's incident plus the managers' classification, which only /api/v1 shows."""
+    internal = {
+        "internal_impact": [m.value for m in InternalImpact],
+        "urgency": [m.value for m in Urgency],
+        "priority": [m.value for m in Priority],
+    }
+    return {
+        **public,
+        "required": [*public["required"], *internal, "owner_email"],
+        "properties": {
+            **public["properties"],
+            **{name: {"enum": [*values, None]} for name, values in internal.items()},
+            "owner_email": {"type": ["string", "null"]},
         },
     }
 

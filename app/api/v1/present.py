@@ -58,7 +58,20 @@ class Page:
         return sp.components(self.components, self.groups, self.id)
 
     def incident(self, item: Incident) -> dict:
-        return sp.incident(item, self.id, self.url, self.by_id, self.group_codes)
+        document = sp.incident(item, self.id, self.url, self.by_id, self.group_codes)
+        if not item.is_maintenance:
+            document |= internal(item)
+        return document
+
+
+def internal(item: Incident) -> dict:
+    """The managers' classification of an incident: /api/v1 only, never /api/v2."""
+    return {
+        "internal_impact": item.internal_impact.value if item.internal_impact else None,
+        "urgency": item.urgency.value if item.urgency else None,
+        "priority": item.priority.value if item.priority else None,
+        "owner_email": item.owner.email if item.owner else None,
+    }
 
 
 def subscriber(item: Subscriber, component_codes: dict[int, str]) -> dict:
