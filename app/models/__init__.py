@@ -34,6 +34,7 @@ from app.models.subscriber import (
     SubscriptionTarget,
 )
 from app.models.types import utcnow
+from app.models.upstream import ReportState, UpstreamFollow, UpstreamReport, UpstreamSource
 from app.models.user import User
 
 __all__ = [
@@ -63,12 +64,16 @@ __all__ = [
     "NotificationKind",
     "PageImage",
     "PageSettings",
+    "ReportState",
     "Role",
     "Subscriber",
     "SubscriberKind",
     "SubscriberState",
     "SubscriptionTarget",
     "UpdateRevision",
+    "UpstreamFollow",
+    "UpstreamReport",
+    "UpstreamSource",
     "User",
     "WorkerHeartbeat",
     "utcnow",
