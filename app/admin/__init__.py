@@ -61,6 +61,7 @@ _SECTIONS = {
     "deliver": "subscribers",
     "token": "tokens",
     "alert_rule": "alert_rules",
+    "upstream_report": "incidents",
 }
 
 

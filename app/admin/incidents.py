@@ -13,11 +13,12 @@ from app.admin.incident_forms import (
     PostmortemForm,
     UpdateForm,
 )
-from app.admin.parsers import check_page, requested_page
+from app.admin.parsers import check_page, optional_int, requested_page
 from app.models import Component, Incident
 from app.services import components as component_service
 from app.services import incidents as service
 from app.services import status as status_service
+from app.services import upstream_reports
 
 PER_PAGE = 20
 
@@ -47,32 +48,48 @@ def incidents():
         current=page,
         pages=listing.pages,
         total=listing.total,
+        upstream_waiting=upstream_reports.waiting_count(),
     )
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def incident_new():
+    """A new incident; `?report=<id>`: opened from an upstream report, filled in from it."""
     components = component_service.list_components()
+    report_id = optional_int(request.args.get("report"), "report")
+    report = upstream_reports.get_report(report_id) if report_id else None
     form = IncidentForm(offered=components)
+    if report is not None and not form.is_submitted():
+        _fill_from(form, upstream_reports.draft(report))
 
     def save():
-        incident = service.open_incident(
-            name=form.title.data,
-            impact=form.impact.data,
-            message=form.message.data,
-            components=form.components.data,
-            status=form.status.data,
-            actor=current_actor(),
-            notify=form.notify.data,
-        )
+        details = {
+            "name": form.title.data,
+            "impact": form.impact.data,
+            "message": form.message.data,
+            "components": form.components.data,
+            "status": form.status.data,
+            "notify": form.notify.data,
+        }
+        if report is None:
+            incident = service.open_incident(**details, actor=current_actor())
+        else:
+            incident = upstream_reports.open_incident(report.id, **details, actor=current_actor())
         return saved("Incident opened.", _page_of(incident))
 
-    return submit(form, save, lambda: _new_page(form, components))
+    return submit(form, save, lambda: _new_page(form, components, report))
 
 
-def _new_page(form: IncidentForm, components: list[Component]):
+def _fill_from(form: IncidentForm, draft: upstream_reports.Draft) -> None:
+    form.title.data = draft.title
+    form.impact.data = draft.impact
+    form.message.data = draft.message
+    form.components.data = {i: s.value for i, s in draft.components.items()}
+
+
+def _new_page(form: IncidentForm, components: list[Component], report=None):
     groups = component_service.grouped(components)
-    return render_template("admin/incidents/new.html", form=form, groups=groups)
+    return render_template("admin/incidents/new.html", form=form, groups=groups, report=report)
 
 
 @bp.get("/incidents/<int:incident_id>")

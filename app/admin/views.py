@@ -19,6 +19,7 @@ from app.admin import (  # noqa: F401
     settings,
     subscribers,
     tokens,
+    upstream,
     users,
 )
 

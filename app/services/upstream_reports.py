@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.delivery.upstream import Summary, UpstreamIncident
@@ -38,17 +38,20 @@ IMPACT_STATUS = {
 }
 
 
+def _waiting():
+    return select(UpstreamReport).where(
+        or_(
+            UpstreamReport.state == ReportState.NEW,
+            (UpstreamReport.state == ReportState.OPENED) & UpstreamReport.news,
+        )
+    )
+
+
 def waiting() -> list[UpstreamReport]:
     """New reports, and opened ones with upstream news, newest first."""
     return list(
         db.session.scalars(
-            select(UpstreamReport)
-            .where(
-                or_(
-                    UpstreamReport.state == ReportState.NEW,
-                    (UpstreamReport.state == ReportState.OPENED) & UpstreamReport.news,
-                )
-            )
+            _waiting()
             .options(selectinload(UpstreamReport.source))
             .order_by(UpstreamReport.updated_at.desc(), UpstreamReport.id.desc())
         )
@@ -56,7 +59,7 @@ def waiting() -> list[UpstreamReport]:
 
 
 def waiting_count() -> int:
-    return len(waiting())
+    return db.session.scalar(select(func.count()).select_from(_waiting().subquery())) or 0
 
 
 def failing_sources() -> list[UpstreamSource]:
