@@ -9,6 +9,9 @@ A component may follow one component of another page's /api/v2/summary.json
 with its ETag, next allowed fetch and last error). Upstream incidents wait in
 upstream_report for a manager to open as an incident or dismiss: Herald has no
 unpublished incidents. component.operated_by names the vendor on the public page.
+
+page_settings.alert_quiet_minutes: an incident alerts moved to monitoring resolves
+itself after that many minutes with no alert firing again (NULL: never).
 """
 
 from alembic import op
@@ -119,9 +122,13 @@ def upgrade():
 
     with op.batch_alter_table("component", schema=None) as batch_op:
         batch_op.add_column(sa.Column("operated_by", sa.String(length=100), nullable=True))
+    with op.batch_alter_table("page_settings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("alert_quiet_minutes", sa.Integer(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("page_settings", schema=None) as batch_op:
+        batch_op.drop_column("alert_quiet_minutes")
     with op.batch_alter_table("component", schema=None) as batch_op:
         batch_op.drop_column("operated_by")
 

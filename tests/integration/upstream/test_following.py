@@ -185,3 +185,19 @@ def test_stopping_the_last_follower_forgets_the_page(app, upstream_page, follow,
     assert db.session.get(Component, component.id).operated_by is None
     assert _source() is None
     assert upstream.poll_due(_later(5)) == 0
+
+
+def test_the_worker_tick_reads_followed_pages(app, upstream_page, follow, make_component):
+    """Does the worker's periodic tick (embedded thread and `flask worker` alike) read a
+    followed page once it is due, and follow the change?"""
+    from app.delivery.worker import run_once
+
+    component = make_component("Codespaces")
+    follow(component)
+    upstream_page.set_status("Codespaces", "major_outage")
+    source = _source()
+    source.next_poll_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    run_once(app)
+    assert len(upstream_page.requests) == 2
+    assert _status(component) == ComponentStatus.MAJOR_OUTAGE
