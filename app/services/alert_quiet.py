@@ -17,7 +17,7 @@ from sqlalchemy import case, func, select
 
 from app.extensions import db
 from app.models import AlertLink, Incident, IncidentStatus, PageSettings, utcnow
-from app.services import audit, incidents, validate
+from app.services import audit, incidents, team_channels, validate
 from app.services.errors import Invalid, NotFound
 from app.services.page import SETTINGS_ID, get_settings
 from app.services.tx import locked, transactional
@@ -110,6 +110,7 @@ def _resolve(incident_id: int, cutoff: datetime, minutes: int, now: datetime) ->
         now=now,
     )
     audit.record(ACTOR, "alert.auto_resolve", "incident", incident.id, quiet_minutes=minutes)
+    team_channels.auto_resolved(incident, minutes)
     return True
 
 

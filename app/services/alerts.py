@@ -35,7 +35,7 @@ from app.models import (
     IncidentStatus,
 )
 from app.models.types import utcnow
-from app.services import audit, incidents
+from app.services import audit, incidents, team_channels
 from app.services.alert_rules import list_rules
 from app.services.components import list_components
 from app.services.tx import locked_all, transactional
@@ -223,6 +223,7 @@ def _fire(
             status=IncidentStatus.INVESTIGATING,
             actor=actor,
         )
+        team_channels.alert_incident_opened(incident, SOURCES[source])
         outcome = "opened"
     else:
         _join(source, alert, incident, component, wanted, actor)

@@ -25,7 +25,7 @@ from app.models import (
     UpstreamReport,
     UpstreamSource,
 )
-from app.services import audit, incidents
+from app.services import audit, incidents, team_channels
 from app.services.errors import Conflict, NotFound
 from app.services.tx import locked, locked_all, transactional
 
@@ -151,6 +151,7 @@ def _queue(source, incident: UpstreamIncident, followed: dict, actor: str, now) 
     db.session.add(report)
     db.session.flush()
     audit.record(actor, "upstream.report", "upstream_report", report.id, name=incident.name)
+    team_channels.upstream_reported(report, source.page_name)
 
 
 def _refresh(report: UpstreamReport, incident: UpstreamIncident, now: datetime) -> None:

@@ -12,6 +12,10 @@ unpublished incidents. component.operated_by names the vendor on the public page
 
 page_settings.alert_quiet_minutes: an incident alerts moved to monitoring resolves
 itself after that many minutes with no alert firing again (NULL: never).
+
+subscriber.team marks the team's own chat and webhook channels, which receive the
+admins' notices (alert incidents, upstream reports, dead letters, auto-resolutions)
+through the same outbox and signed delivery as subscribers, and nothing else.
 """
 
 from alembic import op
@@ -124,9 +128,15 @@ def upgrade():
         batch_op.add_column(sa.Column("operated_by", sa.String(length=100), nullable=True))
     with op.batch_alter_table("page_settings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("alert_quiet_minutes", sa.Integer(), nullable=True))
+    with op.batch_alter_table("subscriber", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("team", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("subscriber", schema=None) as batch_op:
+        batch_op.drop_column("team")
     with op.batch_alter_table("page_settings", schema=None) as batch_op:
         batch_op.drop_column("alert_quiet_minutes")
     with op.batch_alter_table("component", schema=None) as batch_op:

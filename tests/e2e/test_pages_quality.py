@@ -103,6 +103,9 @@ def _upstream(app) -> dict[str, int]:
     from app.models import (
         Component,
         ComponentStatus,
+        Subscriber,
+        SubscriberKind,
+        SubscriberState,
         UpstreamFollow,
         UpstreamReport,
         UpstreamSource,
@@ -143,6 +146,16 @@ def _upstream(app) -> dict[str, int]:
             component_ids=[api.id],
         )
         db.session.add(report)
+        db.session.add(
+            Subscriber(
+                kind=SubscriberKind.SLACK,
+                address="https://hooks.slack.com/services/T0/B0/team",
+                team=True,
+                state=SubscriberState.CONFIRMED,
+                token_nonce="team",
+                last_error="HTTP 500: slack is down",
+            )
+        )
         db.session.commit()
         return {"followed": api.id, "report": report.id}
 
@@ -226,6 +239,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-alert-rules", "/admin/alert-rules", True),
         ("admin-component-upstream", f"/admin/components/{ids['followed']}/upstream", True),
         ("admin-upstream-reports", "/admin/upstream-reports", True),
+        ("admin-team-channels", "/admin/settings/team-channels", True),
         ("admin-incident-from-report", f"/admin/incidents/new?report={ids['report']}", True),
     ]
 
