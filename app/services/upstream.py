@@ -83,6 +83,7 @@ def follow(
 ) -> UpstreamFollow:
     """Make `component` follow `upstream_component` of the page `summary` was read from."""
     now = now or utcnow()
+    url = summary_url(url)
     vendor = validate.text(vendor, "vendor", max_len=MAX_VENDOR)
     chosen = next((c for c in summary.components if c.id == upstream_component), None)
     if chosen is None:
@@ -91,6 +92,7 @@ def follow(
     source = _source_for(url, now)
     _store(source, Fetched(summary, etag), now)
     following = follow_of(component) or UpstreamFollow(component_id=component.id)
+    before = following.source_id
     following.source = source
     following.upstream_component = chosen.id
     following.upstream_name = chosen.name
@@ -98,11 +100,11 @@ def follow(
     db.session.add(following)
     component.operated_by = vendor
     bump_version()
-    audit.record(
-        actor, "component.upstream", "component", component.id,
-        url=url, upstream=chosen.name, vendor=vendor,
-    )  # fmt: skip
+    details = {"url": url, "upstream": chosen.name, "vendor": vendor}
+    audit.record(actor, "component.upstream", "component", component.id, **details)
     db.session.flush()
+    if before is not None and before != source.id:
+        _forget_if_unfollowed(before)
     _follow_statuses(source, summary)
     upstream_reports.record(source, summary, actor_for(vendor), now)
     return following
@@ -121,6 +123,11 @@ def unfollow(component: Component, *, actor) -> None:
     bump_version()
     audit.record(actor, "component.upstream_stop", "component", component.id)
     db.session.flush()
+    _forget_if_unfollowed(source_id)
+
+
+def _forget_if_unfollowed(source_id: int) -> None:
+    """A page nobody follows any more goes, with its reports (incidents stay)."""
     if not db.session.scalar(select(exists().where(UpstreamFollow.source_id == source_id))):
         db.session.delete(db.session.get(UpstreamSource, source_id))
 

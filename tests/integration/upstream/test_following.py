@@ -201,3 +201,27 @@ def test_the_worker_tick_reads_followed_pages(app, upstream_page, follow, make_c
     run_once(app)
     assert len(upstream_page.requests) == 2
     assert _status(component) == ComponentStatus.MAJOR_OUTAGE
+
+
+def test_following_another_page_forgets_the_first(app, upstream_page, follow, make_component):
+    """When I point a component at another page, is the first page (followed by nobody
+    else now) no longer kept or fetched?"""
+    from tests.upstream_server import UpstreamPage
+
+    component = make_component("Codespaces")
+    follow(component)
+    other = UpstreamPage()
+    try:
+        read = upstream.read_page(other.url)
+        upstream.follow(
+            component,
+            url=other.url,
+            upstream_component="br0l2tvcx85d",
+            vendor="Other",
+            summary=read.summary,
+            actor="test",
+        )
+        db.session.expire_all()
+        assert [s.url for s in db.session.scalars(select(UpstreamSource))] == [other.url]
+    finally:
+        other.close()
