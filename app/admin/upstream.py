@@ -3,7 +3,10 @@ what followed pages report."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import render_template, url_for
+from markupsafe import Markup
 
 from app.admin import bp, current_actor
 from app.admin.forms import saved, submit
@@ -11,6 +14,18 @@ from app.admin.upstream_forms import UpstreamForm
 from app.admin.user_forms import ActionForm
 from app.models import Component
 from app.services import components, upstream, upstream_reports
+from app.templating import format_time
+
+
+@bp.app_template_filter("upstream_time")
+def upstream_time(value: str) -> Markup | str:
+    """An upstream update's time (ISO 8601, as Statuspage sends it) in the page's zone; the
+    upstream's text as sent when it is no such time."""
+    try:
+        when = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return value
+    return format_time(when if when.tzinfo else when.replace(tzinfo=UTC))
 
 
 def _follow_page(form: UpstreamForm, component: Component, *, status: int = 200):

@@ -92,6 +92,7 @@ def test_a_new_upstream_incident_waits_for_review_and_opens_filled_in(
     assert "Incident with Codespaces" not in as_manager.get("/").get_data(as_text=True)
     queue = as_manager.get("/admin/upstream-reports").get_data(as_text=True)
     assert "Incident with Codespaces" in queue and "https://stspg.io/tr4w0fv50h11" in queue
+    assert '<time datetime="2022-12-31T00:07:02' in queue  # the upstream's time, shown
     assert "1 waiting" in as_manager.get("/admin/incidents").get_data(as_text=True)
     assert "Incident with Codespaces" in as_manager.get("/admin/").get_data(as_text=True)
     form = as_manager.get(f"/admin/incidents/new?report={report.id}").get_data(as_text=True)
