@@ -172,3 +172,20 @@ def test_the_team_channels_page_refuses_bad_input_and_managers(
     removed = as_admin.client.post(f"{page}/{channel.id}/remove", data={"csrf_token": token})
     assert removed.status_code == 302
     assert team_channels.list_channels() == []
+
+
+def test_the_public_cannot_take_over_a_team_channel(app, sending, mail_off, receiver):
+    """When someone subscribes the team channel's address on the public page, do they get
+    nothing to manage it with (no message goes to the channel, it stays a team channel)?"""
+    from app.services import subscriptions
+
+    channel = add_subscriber(receiver.url("/team"))
+    channel.team = True
+    db.session.commit()
+    evidence = subscriptions.Evidence(at=utcnow())
+    subscriptions.subscribe(receiver.url("/team"), "webhook", evidence=evidence)
+    subscriptions.resend(receiver.url("/team"), "webhook", evidence=evidence)
+    _deliver(app)
+    assert receiver.requests == []
+    db.session.expire_all()
+    assert db.session.get(Subscriber, channel.id).team
