@@ -159,6 +159,7 @@ def _empty_tables() -> None:
             "UPDATE page_settings SET name='Herald Status', url=NULL, logo_url=NULL, "
             "accent_color='#1f6feb', support_url=NULL, time_zone='Etc/UTC', "
             "logo_image=NULL, favicon_image=NULL, require_two_factor=false, "
+            "alert_quiet_minutes=NULL, "
             # Move the version on, never back: a render cached by an earlier test
             # must not be served for this one, as in production.
             "version = version + 1"

@@ -80,6 +80,7 @@ _SECTIONS = {
     "two_factor": "account",
     "priority": "settings",
     "metrics": "metrics",
+    "upstream_report": "incidents",
 }
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.admin.forms import AdminForm, choice_field, choices, enum_choices, text_field
+from app.admin.forms import AdminForm, Checked, choice_field, choices, enum_choices, text_field
+from app.services.alert_quiet import parse_minutes
 from app.services.alert_rules import MAX_LABEL, MAX_VALUE, RULE_STATUSES
 
 STATUS_CHOICES = choices([("", "As its severity label says")]) + enum_choices(RULE_STATUSES)
@@ -27,3 +28,14 @@ class AlertRuleForm(AdminForm):
     def offer(self, components) -> AlertRuleForm:
         self.component_id.choices = choices((str(c.id), c.name) for c in components)
         return self
+
+
+class QuietPeriodForm(AdminForm):
+    quiet_minutes = text_field(
+        "Quiet period (minutes)",
+        10,
+        required=False,
+        also=(Checked(parse_minutes),),
+        description="An incident alerts moved to monitoring resolves itself when no alert "
+        "has fired for this long. Blank: a person resolves it.",
+    )

@@ -16,11 +16,11 @@ from app.admin.incident_forms import (
     UpdateForm,
     classification_data,
 )
-from app.admin.parsers import check_page, requested_choice, requested_page
+from app.admin.parsers import check_page, optional_int, requested_choice, requested_page
 from app.admin.template_forms import Filled, fill, requested, template_for
 from app.models import Component, Incident, Priority, TemplateKind
 from app.services import components as component_service
-from app.services import incident_templates
+from app.services import incident_templates, upstream_reports
 from app.services import incidents as service
 from app.services import priority as priority_service
 from app.services import status as status_service
@@ -69,39 +69,58 @@ def incidents():
         chosen=chosen,
         order=order,
         kept=kept,
+        upstream_waiting=upstream_reports.waiting_count(),
     )
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
 def incident_new():
+    """A new incident; `?report=<id>`: opened from an upstream report, filled in from it."""
     components = component_service.list_components()
+    report_id = optional_int(request.args.get("report"), "report")
+    report = upstream_reports.get_report(report_id) if report_id else None
     form = IncidentForm(offered=components)
     form.offer_owners(priority_service.owner_candidates())
+    if report is not None and not form.is_submitted():
+        _fill_from(form, upstream_reports.draft(report))
 
     def save():
-        incident = service.open_incident(
+        details = {
             **form.classification(),
-            name=form.title.data,
-            impact=form.impact.data,
-            message=form.message.data,
-            components=form.components.data,
-            status=form.status.data,
-            actor=current_actor(),
-            notify=form.notify.data,
-        )
+            "name": form.title.data,
+            "impact": form.impact.data,
+            "message": form.message.data,
+            "components": form.components.data,
+            "status": form.status.data,
+            "notify": form.notify.data,
+        }
+        if report is None:
+            incident = service.open_incident(**details, actor=current_actor())
+        else:
+            incident = upstream_reports.open_incident(report.id, **details, actor=current_actor())
         return saved("Incident opened.", _page_of(incident))
 
-    page = partial(_new_page, form, components)
+    page = partial(_new_page, form, components, report)
     return _filled(form, TemplateKind.INCIDENT, page) or submit(form, save, page)
 
 
-def _new_page(form: IncidentForm, components: list[Component], filled: Filled | None = None):
+def _fill_from(form: IncidentForm, draft: upstream_reports.Draft) -> None:
+    form.title.data = draft.title
+    form.impact.data = draft.impact
+    form.message.data = draft.message
+    form.components.data = {i: s.value for i, s in draft.components.items()}
+
+
+def _new_page(
+    form: IncidentForm, components: list[Component], report=None, filled: Filled | None = None
+):
     return render_template(
         "admin/incidents/new.html",
         form=form,
         groups=component_service.grouped(components),
         templates=incident_templates.list_templates(TemplateKind.INCIDENT),
         filled=filled,
+        report=report,
     )
 
 
@@ -117,7 +136,7 @@ def _filled(form, kind: TemplateKind, page):
     except Invalid as exc:
         form.add_error(exc.message)
         return page(), 400
-    return page(fill(form, template, replace=replace))
+    return page(filled=fill(form, template, replace=replace))
 
 
 @bp.get("/incidents/<int:incident_id>")

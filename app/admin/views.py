@@ -21,10 +21,12 @@ from app.admin import (  # noqa: F401
     priority,
     settings,
     subscribers,
+    team_channels,
     tokens,
     two_factor,
     two_factor_login,
     two_factor_settings,
+    upstream,
     users,
 )
 

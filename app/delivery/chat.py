@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from app.delivery import links
+from app.delivery import links, payloads
 from app.delivery.payloads import Event
 from app.models import ComponentStatus, Impact, NotificationKind, Subscriber
 from app.services.subscriber_tokens import MAX_AGE, Purpose
@@ -64,13 +64,40 @@ def message(event: Event) -> Message:
     """What to say about an incident, maintenance or component `event` in a chat channel;
     without the manage link (`for_subscriber` adds it), so a batch makes it once."""
     page = for_output(event.settings.name, one_line=True)
+    if event.kind.is_team:
+        return _team_message(event, page)
     if event.change is not None:
         return _component_message(event, page)
     return _incident_message(event, page)
 
 
 def for_subscriber(msg: Message, subscriber: Subscriber) -> Message:
+    if subscriber.team:  # the team's channel: an admin removes it, nobody unsubscribes
+        return msg
     return replace(msg, manage=links.subscriber_link(Purpose.MANAGE, subscriber))
+
+
+_TEAM = {
+    NotificationKind.TEAM_ALERT_INCIDENT: ("Monitoring opened an incident", MAJOR),
+    NotificationKind.TEAM_UPSTREAM_REPORT: ("Upstream incident to review", PARTIAL),
+    NotificationKind.TEAM_DEAD_LETTER: ("A delivery failed for good", MAJOR),
+    NotificationKind.TEAM_AUTO_RESOLVED: ("Resolved after a quiet period", OK),
+}
+
+
+def _team_message(event: Event, page: str) -> Message:
+    details = event.notification.details or {}
+    headline, colour = _TEAM[event.kind]
+    return Message(
+        page,
+        for_output(details.get("title") or headline, one_line=True),
+        headline,
+        for_output(details.get("text") or ""),
+        colour,
+        payloads.team_link(details),
+        details.get("link_label") or "Open in Herald",
+        None,
+    )
 
 
 def direct(event: Event, subscriber: Subscriber) -> Message:

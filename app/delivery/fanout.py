@@ -37,7 +37,7 @@ def receiving_kinds(app: Flask, kind: NotificationKind) -> list[SubscriberKind]:
     """Which kinds of subscriber hear of `kind`: no email without SMTP_URL, and component
     changes only to webhooks and chat (Statuspage's shape; mail has incidents)."""
     kinds = list(SubscriberKind)
-    if not app.config.get("SMTP_URL") or kind == NotificationKind.COMPONENT_UPDATED:
+    if not app.config.get("SMTP_URL") or kind == NotificationKind.COMPONENT_UPDATED or kind.is_team:
         kinds.remove(SubscriberKind.EMAIL)
     return kinds
 
@@ -85,7 +85,10 @@ def _fan_out_batch(app: Flask, now: datetime) -> bool:
 
 
 def _recipients(notification: Notification, kinds: list[SubscriberKind]):
-    """Ids of the confirmed, unpaused subscribers this notification is for, after the cursor."""
+    """Ids of the confirmed, unpaused subscribers this notification is for, after the cursor:
+    the team's channels for a team notice, else the subscribers following what it is about."""
+    if notification.kind.is_team:
+        return _receiving(notification, kinds, Subscriber.team.is_(True))
     component_ids = list(notification.component_ids or [])
     group_ids = (
         select(Component.group_id).where(
@@ -105,6 +108,10 @@ def _recipients(notification: Notification, kinds: list[SubscriberKind]):
             wanted,
             exists().where(SubscriptionTarget.subscriber_id == Subscriber.id, or_(*followed)),
         )
+    return _receiving(notification, kinds, Subscriber.team.is_(False), wanted)
+
+
+def _receiving(notification: Notification, kinds: list[SubscriberKind], *wanted):
     return (
         select(Subscriber.id)
         .where(
@@ -112,7 +119,7 @@ def _recipients(notification: Notification, kinds: list[SubscriberKind]):
             Subscriber.state == SubscriberState.CONFIRMED,
             Subscriber.paused.is_(False),
             Subscriber.kind.in_(kinds),
-            wanted,
+            *wanted,
         )
         .order_by(Subscriber.id)
     )

@@ -19,6 +19,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from app.delivery.outcome import Outcome, Result
 from app.extensions import db
 from app.models import Delivery, DeliveryState, Subscriber, SubscriberState, utcnow
+from app.services import team_channels
 from app.services.tx import transactional
 
 
@@ -118,6 +119,8 @@ def record(app: Flask, delivery_id: int, worker: str, outcome: Outcome, now=None
         .values(**values)
         .execution_options(synchronize_session=False)
     )
+    if values.get("state") == DeliveryState.DEAD:
+        team_channels.delivery_dead(delivery_id, outcome.error)
 
 
 _MARK_SENT = (

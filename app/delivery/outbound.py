@@ -1,4 +1,5 @@
-"""One POST to a subscriber's endpoint: at the checked address, briefly, and only once.
+"""One POST to a subscriber's endpoint (or one GET of a followed status page): at the
+checked address, briefly, and only once.
 
 The request goes to an address `ssrf.resolve` checked — never to a fresh DNS
 answer; the next checked one if it accepts no connection — while TLS verifies
@@ -40,6 +41,8 @@ class Reply:
     excerpt: bytes  # the first bytes of the body, never more than EXCERPT
     location: str | None = None  # where a redirect pointed (it is not followed)
     retry_after: str | None = None  # the Retry-After header, as sent
+    etag: str | None = None
+    oversized: bool = False  # a `get` answer longer than its limit (the excerpt is cut)
 
 
 def host_header(target: Target) -> str:
@@ -97,13 +100,39 @@ def post(
     status line and headers arrived within `seconds` of the start (connect, TLS, sending
     and waiting included).
     """
+    return _each_address(target, seconds, ca_file, _Request("POST", body, headers, EXCERPT))
+
+
+def get(
+    target: Target,
+    headers: Mapping[str, str],
+    *,
+    seconds: float,
+    limit: int,
+    ca_file: str | None = None,
+) -> Reply:
+    """GET `target`: the status and up to `limit` bytes of the body, all of which must
+    arrive within `seconds` (a reply cut short by the deadline is SendFailed, one longer
+    than `limit` comes back `oversized`)."""
+    return _each_address(target, seconds, ca_file, _Request("GET", None, headers, limit))
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    body: bytes | None
+    headers: Mapping[str, str]
+    limit: int  # bytes of the answer kept
+
+
+def _each_address(target: Target, seconds: float, ca_file: str | None, request: _Request):
     started = time.monotonic()
     addresses = target.addresses or (target.address,)
     for number, address in enumerate(addresses):
         left = seconds - (time.monotonic() - started)
         last = number == len(addresses) - 1
         try:
-            return _post_to(replace(target, address=address), body, headers, left, ca_file)
+            return _send_to(replace(target, address=address), request, left, ca_file)
         except _Unreachable as exc:
             if last or left <= 0:
                 raise SendFailed(str(exc)) from exc
@@ -114,9 +143,7 @@ class _Unreachable(SendFailed):
     """No connection could be opened to this address; the next one may do."""
 
 
-def _post_to(
-    target: Target, body: bytes, headers: Mapping[str, str], seconds: float, ca_file: str | None
-) -> Reply:
+def _send_to(target: Target, request: _Request, seconds: float, ca_file: str | None) -> Reply:
     connection = _connection(target, seconds, ca_file)
     deadline = _Deadline(connection, seconds)
     deadline.timer.start()
@@ -127,25 +154,24 @@ def _post_to(
             raise _Unreachable(_describe(exc)) from exc
         connection.sock.settimeout(seconds)
         connection.request(
-            "POST",
+            request.method,
             target.path,
-            body=body,
-            headers={**headers, "Host": host_header(target)},
+            body=request.body,
+            headers={**request.headers, "Host": host_header(target)},
             preload_content=False,
         )
         response = connection.getresponse()
         if deadline.expired.is_set():
             # Cut off mid-headers, http.client takes what came as the whole answer.
             raise SendFailed(f"no complete answer within {_shown(seconds)} seconds")
-        try:
-            excerpt = response.read(EXCERPT, decode_content=False) or b""
-        except (HTTPError, HTTPException, OSError):
-            excerpt = b""  # the status is what counts; a broken body does not undo it
+        excerpt = _read(response, request, deadline, seconds)
         return Reply(
             response.status,
-            excerpt[:EXCERPT],
+            excerpt[: request.limit],
             response.headers.get("Location"),
             response.headers.get("Retry-After"),
+            response.headers.get("ETag"),
+            len(excerpt) > request.limit,
         )
     except (HTTPError, HTTPException, OSError, ValueError) as exc:
         if deadline.expired.is_set():
@@ -154,6 +180,18 @@ def _post_to(
     finally:
         deadline.timer.cancel()
         connection.close()  # never reused, never drained: the rest of a long answer is dropped
+
+
+def _read(response, request: _Request, deadline: _Deadline, seconds: float) -> bytes:
+    """The first `limit` bytes of the answer, and one more to tell an oversized one."""
+    try:
+        return response.read(request.limit + 1, decode_content=False) or b""
+    except (HTTPError, HTTPException, OSError) as exc:
+        if request.method == "POST":
+            return b""  # the status is what counts; a broken body does not undo it
+        if deadline.expired.is_set():
+            raise SendFailed(f"no complete answer within {_shown(seconds)} seconds") from exc
+        raise SendFailed(f"the answer broke off: {_describe(exc)}") from exc
 
 
 def _shown(seconds: float) -> str:

@@ -34,7 +34,9 @@ from app.services.page import get_settings
 from app.services.subscriber_tokens import MAX_AGE, Purpose
 
 INCIDENT_KINDS = frozenset(
-    k for k in NotificationKind if not k.is_direct and k != NotificationKind.COMPONENT_UPDATED
+    k
+    for k in NotificationKind
+    if not k.is_direct and not k.is_team and k != NotificationKind.COMPONENT_UPDATED
 )
 
 
@@ -86,6 +88,9 @@ def load(notification: Notification) -> Event:
         incident = db.session.get(Incident, notification.incident_id or 0)
         if incident is None:
             raise LookupError("the incident this notification is about was deleted")
+    elif notification.kind.is_team:
+        # A team notice says what it says (its details); its incident may be gone since.
+        incident = db.session.get(Incident, notification.incident_id or 0)
     elif notification.kind == NotificationKind.COMPONENT_UPDATED:
         component = db.session.get(Component, notification.component_id or 0)
         if component is None:
@@ -242,11 +247,25 @@ def common(event: Event) -> dict:
     update = event.update
     meta = {"event": event.kind.value, "update_id": str(update.id) if update else None}
     document: dict = {"meta": meta, "page": _page(event)}
-    if event.incident is not None:
+    if event.kind.is_team:
+        details = event.notification.details or {}
+        document["team"] = {
+            "title": details.get("title", ""),
+            "text": details.get("text", ""),
+            "link": team_link(details),
+        }
+        if event.incident is not None:
+            document["incident"] = _incident(event)
+    elif event.incident is not None:
         document["incident"] = _incident(event)
     elif event.change is not None:
         document.update(_component_update(event))
     return document
+
+
+def team_link(details: dict) -> str:
+    """The admin page a team notice points to (stored as an endpoint and its values)."""
+    return links.url_for_site(details.get("endpoint", "admin.dashboard"), **details.get("at", {}))
 
 
 def webhook(document: dict, subscriber: Subscriber) -> dict:
@@ -257,6 +276,8 @@ def webhook(document: dict, subscriber: Subscriber) -> dict:
         "documentation": links.url_for_site("subscribe.form", kind="webhook"),
         **document["meta"],
     }
+    if subscriber.team:  # the team's own endpoint: nobody to unsubscribe
+        meta.pop("unsubscribe")
     completed = {**document, "meta": meta}
     if kind.is_direct:
         completed["subscription"] = _subscription(kind, subscriber)

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.mirror import job as mirror_job
 from app.models import Notification, utcnow
 from app.observability.jobs import observe_job
-from app.services import heartbeat
+from app.services import alert_quiet, heartbeat, upstream
 from app.services.maintenance import tick
 from app.services.subscriptions import purge_unconfirmed
 
@@ -46,11 +46,15 @@ def run_once(app: Flask) -> None:
                 now = utcnow()
                 result = tick(now)
                 purged = purge_unconfirmed(now)
+                fetched = upstream.poll_due(now)
+                quiet = alert_quiet.resolve_quiet(now)
                 report.update(
                     started=result.started,
                     completed=result.completed,
                     reminded=result.reminded,
                     purged=purged,
+                    upstream=fetched,
+                    auto_resolved=quiet,
                 )
         finally:
             db.session.remove()

@@ -40,6 +40,7 @@ from app.models.subscriber import (
 )
 from app.models.template import IncidentTemplate, TemplateComponent
 from app.models.types import utcnow
+from app.models.upstream import ReportState, UpstreamFollow, UpstreamReport, UpstreamSource
 from app.models.user import RecoveryCode, User
 
 __all__ = [
@@ -74,6 +75,7 @@ __all__ = [
     "RecoveryCode",
     "Priority",
     "PriorityRule",
+    "ReportState",
     "Role",
     "Subscriber",
     "SubscriberKind",
@@ -83,6 +85,9 @@ __all__ = [
     "TemplateKind",
     "UpdateRevision",
     "Urgency",
+    "UpstreamFollow",
+    "UpstreamReport",
+    "UpstreamSource",
     "User",
     "WorkerHeartbeat",
     "utcnow",

@@ -35,6 +35,9 @@ class PageSettings(db.Model):
     )
     # Every user must log in with two factors: those without are sent to enrol first.
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Alert incidents in monitoring resolve themselves after this many minutes with no
+    # alert firing again; None: a person resolves them.
+    alert_quiet_minutes: Mapped[int | None] = mapped_column(Integer)
     # Bumped in the same transaction as every change a visitor could see:
     # the public ETag and the cache key of rendered output.
     version: Mapped[int] = mapped_column(Integer, default=1)

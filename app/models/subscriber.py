@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -66,11 +67,21 @@ class NotificationKind(StrEnum):
     MAINTENANCE_UPDATED = "maintenance.updated"
     MAINTENANCE_COMPLETED = "maintenance.completed"
     COMPONENT_UPDATED = "component.updated"  # webhooks and chat only (Statuspage's shape)
+    # For the team's own channels only (Subscriber.team), never for subscribers.
+    TEAM_ALERT_INCIDENT = "team.alert_incident"
+    TEAM_UPSTREAM_REPORT = "team.upstream_report"
+    TEAM_DEAD_LETTER = "team.dead_letter"
+    TEAM_AUTO_RESOLVED = "team.auto_resolved"
 
     @property
     def is_direct(self) -> bool:
         """Sent to the one subscriber named on the notification, whatever their state."""
         return self in (NotificationKind.CONFIRM, NotificationKind.ALREADY_SUBSCRIBED)
+
+    @property
+    def is_team(self) -> bool:
+        """For the team's channels: what the admins should hear of, not the public."""
+        return self.value.startswith("team.")
 
 
 class DeliveryState(StrEnum):
@@ -103,6 +114,9 @@ class Subscriber(db.Model):
         enum_column(SubscriberState, 16), default=SubscriberState.PENDING
     )
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The team's own chat or webhook channel (set by an admin): it receives the team's
+    # notices (NotificationKind.is_team) and nothing meant for subscribers.
+    team: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # True: every component and incident. False: only what `targets` names.
     all_components: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

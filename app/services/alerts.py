@@ -6,7 +6,8 @@ component's name, in any case); its status is the rule's, else its `severity` la
 A firing alert opens an incident in `investigating`, or joins the open incident an
 earlier alert opened for the same component; a resolved alert returns its component
 to operational and, when it was the incident's last firing alert, moves the incident
-to `monitoring` (a person resolves it). Every change goes through the incident
+to `monitoring` (a person resolves it, or the worker after a quiet period: see
+services/alert_quiet.py). Every change goes through the incident
 services, so lifecycle rules, locking, notifications and the audit log are the admin's.
 
 Each alert is kept by its sender's fingerprint (AlertLink): a delivery repeated by the
@@ -34,7 +35,7 @@ from app.models import (
     IncidentStatus,
 )
 from app.models.types import utcnow
-from app.services import audit, incidents
+from app.services import audit, incidents, team_channels
 from app.services.alert_rules import list_rules
 from app.services.components import list_components
 from app.services.tx import locked_all, transactional
@@ -222,6 +223,7 @@ def _fire(
             status=IncidentStatus.INVESTIGATING,
             actor=actor,
         )
+        team_channels.alert_incident_opened(incident, SOURCES[source])
         outcome = "opened"
     else:
         _join(source, alert, incident, component, wanted, actor)

@@ -47,6 +47,10 @@ _LABELS = {
     NotificationKind.MAINTENANCE_UPDATED: "Maintenance update",
     NotificationKind.MAINTENANCE_COMPLETED: "Maintenance completed",
     NotificationKind.COMPONENT_UPDATED: "Component status change",
+    NotificationKind.TEAM_ALERT_INCIDENT: "Team: incident opened by monitoring",
+    NotificationKind.TEAM_UPSTREAM_REPORT: "Team: upstream incident to review",
+    NotificationKind.TEAM_DEAD_LETTER: "Team: a delivery failed",
+    NotificationKind.TEAM_AUTO_RESOLVED: "Team: resolved after a quiet period",
 }
 
 

@@ -79,7 +79,7 @@ def paged(query: Select, count: Select, page: int, per_page: int) -> Page:
 
 
 def _filters(query: str | None, kind, state) -> list:
-    conditions = []
+    conditions = [Subscriber.team.is_(False)]  # the team's channels are a setting
     text = validate.text(query, "search", max_len=254, required=False)
     if text:
         conditions.append(func.lower(Subscriber.address).contains(text.lower(), autoescape=True))

@@ -154,6 +154,8 @@ def _subscribe(address, kind, evidence, component_ids, group_ids, incident_id) -
     evidence = _clean(evidence)
     choice = choices.check(component_ids, group_ids, incident_id)
     subscriber = find(kind, stored)
+    if subscriber is not None and subscriber.team:
+        return  # the team's own channel: an admin's, not to be managed from the public side
     if subscriber is None:
         subscriber = Subscriber(
             kind=kind,
@@ -199,7 +201,7 @@ def resend(address: str | None, kind: SubscriberKind | str, *, evidence: Evidenc
     kind, stored = checked_address(kind, address)
     evidence = _clean(evidence)
     subscriber = find(kind, stored)
-    if subscriber is None:
+    if subscriber is None or subscriber.team:
         return
     if subscriber.state == SubscriberState.PENDING:
         queue_direct(subscriber, NotificationKind.CONFIRM, evidence.at)

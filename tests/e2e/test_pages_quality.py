@@ -114,7 +114,74 @@ def seeded(live_server):
             "series": patching.id,
         }
     paths = seed_subscribers(live_server.app, ids["resolved"], ids["active"])
-    return ids | paths | _failed_delivery(live_server.app, ids["active"])
+    return (
+        ids | paths | _failed_delivery(live_server.app, ids["active"]) | _upstream(live_server.app)
+    )
+
+
+def _upstream(app) -> dict[str, int]:
+    """The API following a vendor's page that now fails, with one report waiting."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import (
+        Component,
+        ComponentStatus,
+        Subscriber,
+        SubscriberKind,
+        SubscriberState,
+        UpstreamFollow,
+        UpstreamReport,
+        UpstreamSource,
+        utcnow,
+    )
+
+    with app.app_context():
+        api = db.session.scalar(select(Component).where(Component.name == "API"))
+        api.operated_by = "Example Cloud"
+        source = UpstreamSource(
+            url="https://status.example-cloud.com/api/v2/summary.json",
+            page_name="Example Cloud",
+            listing=[{"id": "abc123", "name": "Compute", "status": "operational"}],
+            failures=2,
+            last_error="HTTP 503",
+            last_error_at=utcnow(),
+            last_ok_at=utcnow(),
+        )
+        db.session.add(source)
+        db.session.flush()
+        db.session.add(
+            UpstreamFollow(
+                component_id=api.id,
+                source_id=source.id,
+                upstream_component="abc123",
+                upstream_name="Compute",
+                upstream_status=ComponentStatus.OPERATIONAL,
+            )
+        )
+        report = UpstreamReport(
+            source_id=source.id,
+            upstream_id="inc1",
+            name="Degraded compute in eu-west",
+            upstream_status="investigating",
+            impact="minor",
+            link="https://stspg.io/example",
+            updates=[{"status": "investigating", "body": "We are looking.", "at": "10:00"}],
+            component_ids=[api.id],
+        )
+        db.session.add(report)
+        db.session.add(
+            Subscriber(
+                kind=SubscriberKind.SLACK,
+                address="https://hooks.slack.com/services/T0/B0/team",
+                team=True,
+                state=SubscriberState.CONFIRMED,
+                token_nonce="team",
+                last_error="HTTP 500: slack is down",
+            )
+        )
+        db.session.commit()
+        return {"followed": api.id, "report": report.id}
 
 
 def _failed_delivery(app, incident_id: int) -> dict[str, int]:
@@ -209,6 +276,10 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-priority-matrix", "/admin/settings/priority", True),
         ("admin-metrics", "/admin/metrics", True),
         ("admin-metrics-component-90-days", "/admin/metrics?period=90&component=1", True),
+        ("admin-component-upstream", f"/admin/components/{ids['followed']}/upstream", True),
+        ("admin-upstream-reports", "/admin/upstream-reports", True),
+        ("admin-team-channels", "/admin/settings/team-channels", True),
+        ("admin-incident-from-report", f"/admin/incidents/new?report={ids['report']}", True),
     ]
 
 

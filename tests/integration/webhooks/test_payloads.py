@@ -78,6 +78,12 @@ def story(app, catalogue):
         if kind.value.startswith("maintenance."):
             about[kind] = {"incident_id": planned.id, "update_id": planned.updates[0].id}
     about[NotificationKind.CONFIRM] = about[NotificationKind.ALREADY_SUBSCRIBED] = {}
+    for kind in NotificationKind:
+        if kind.is_team:  # what services/team_channels.py writes
+            about[kind] = {
+                "incident_id": opened.id,
+                "details": {"title": "T" * 400, "text": "x " * 3000, "endpoint": "admin.dashboard"},
+            }
     return {"about": about, "resolved_update": resolved.id, "first_update": first}
 
 
