@@ -40,7 +40,7 @@ def due(now: datetime):
 def claim(app: Flask, worker: str, now: datetime | None = None) -> list[int]:
     """Lease up to DELIVERY_BATCH due rows to `worker`; their ids, oldest due first."""
     now = now or utcnow()
-    limit = int(app.config.get("DELIVERY_BATCH", 100))
+    limit = int(app.config.get("DELIVERY_BATCH", 500))
     ids = list(
         db.session.scalars(
             select(Delivery.id)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,6 +33,8 @@ log = logging.getLogger("herald.delivery")
 # A pass stops after this long so the worker loop can tick and notice a stop request;
 # the next pass carries on at once.
 PASS_SECONDS = 20.0
+# Mails composed ahead of the one being sent.
+COMPOSE_AHEAD = 2
 
 
 def worker_name() -> str:
@@ -137,6 +140,7 @@ class Channels:
         self._smtp: SmtpSession | None = None
         self._composing: ThreadPoolExecutor | None = None
         self._mails: dict[int, Future] = {}
+        self._ahead = threading.Semaphore(COMPOSE_AHEAD)
         self.table: dict[SubscriberKind, Callable[[Delivery], Outcome]] = {
             SubscriberKind.EMAIL: self.email,
             SubscriberKind.WEBHOOK: _webhook,
@@ -156,6 +160,7 @@ class Channels:
             if self._composing is not None:
                 for mail in self._mails.values():
                     mail.cancel()
+                    self._ahead.release()  # a composer waiting for room sees the cancel
                 self._composing.submit(db.session.remove)  # the composing thread's session
                 self._composing.shutdown(wait=True)
 
@@ -172,6 +177,7 @@ class Channels:
         def compose_all() -> None:
             composer = Composer(app)
             for row, mail in work:
+                self._ahead.acquire()
                 if not mail.set_running_or_notify_cancel():
                     return  # the batch ended early
                 try:
@@ -183,8 +189,9 @@ class Channels:
                     # and every commit marking a row sent would grow the log and try again.
                     db.session.rollback()
 
-        # One task for the whole batch: a task per mail would hand the interpreter's lock
-        # to this thread at every submit.
+        # One task for the whole batch (a task per mail would hand the interpreter's lock to
+        # that thread at every submit), kept a few mails ahead: composing far ahead would
+        # hold the lock while this thread's answer from the mail server waits for it.
         self._composing = ThreadPoolExecutor(
             1, thread_name_prefix="herald-compose", initializer=lambda: app.app_context().push()
         )
@@ -211,6 +218,7 @@ class Channels:
                 ca_file=self.app.config.get("SMTP_CA_FILE"),
             )
         mail = self._mails.pop(row.id).result()
+        self._ahead.release()
         outcome = self._smtp.send(
             mail.sender, row.subscriber.address, mail.data, before_body=self.marks.settle
         )
