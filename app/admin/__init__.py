@@ -59,6 +59,7 @@ _SECTIONS = {
     "audit": "audit",
     "subscriber": "subscribers",
     "deliver": "subscribers",
+    "suppress": "subscribers",
     "token": "tokens",
     "alert_rule": "alert_rules",
 }

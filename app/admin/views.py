@@ -18,6 +18,7 @@ from app.admin import (  # noqa: F401
     maintenance_series,
     settings,
     subscribers,
+    suppressions,
     tokens,
     users,
 )

@@ -33,6 +33,7 @@ from app.models.subscriber import (
     SubscriberState,
     SubscriptionTarget,
 )
+from app.models.suppression import Suppression, SuppressionReason
 from app.models.types import utcnow
 from app.models.user import User
 
@@ -68,6 +69,8 @@ __all__ = [
     "SubscriberKind",
     "SubscriberState",
     "SubscriptionTarget",
+    "Suppression",
+    "SuppressionReason",
     "UpdateRevision",
     "User",
     "WorkerHeartbeat",

@@ -21,8 +21,9 @@ from app.models import (
     SubscriberKind,
     SubscriberState,
     SubscriptionTarget,
+    SuppressionReason,
 )
-from app.services import audit, csv_export, subscriber_address, validate
+from app.services import audit, csv_export, subscriber_address, suppressions, validate
 from app.services.errors import Invalid, NotFound
 from app.services.tx import locked, transactional
 
@@ -230,13 +231,22 @@ def _export_row(s, targets: list, codes: dict, groups: dict) -> list:
 
 
 @transactional
-def remove(subscriber: Subscriber, *, actor=None) -> None:
-    """Delete a subscriber with its choices and delivery history (erasure on request).
+def remove(
+    subscriber: Subscriber,
+    reason: SuppressionReason | str = SuppressionReason.REMOVED,
+    *,
+    now: datetime,
+    actor=None,
+) -> None:
+    """Delete a subscriber with its choices and delivery history (erasure on request), and
+    suppress its address so nobody can sign it up again until an admin lifts that.
 
     The audit entry keeps no address, only the kind and how many deliveries
     went with it, so the log itself holds no personal data to erase.
     """
+    reason = suppressions.parse_reason(reason)
     subscriber = locked(Subscriber, subscriber, missing="No such subscriber.")
+    suppressions.suppress(subscriber, reason, now)
     erased = db.session.scalar(
         select(func.count(Delivery.id)).where(Delivery.subscriber_id == subscriber.id)
     )
@@ -248,6 +258,7 @@ def remove(subscriber: Subscriber, *, actor=None) -> None:
         kind=subscriber.kind.value,
         source=subscriber.source,
         deliveries=erased or 0,
+        suppressed=reason.value,
     )
     db.session.delete(subscriber)
 
