@@ -55,10 +55,11 @@ def _page(found, address, match, error, status=200, form=None):
 @bp.post("/subscribers/suppressed/<int:suppression_id>/lift")
 @admin_only
 def suppression_lift(suppression_id: int):
+    found = suppressions.get_suppression(suppression_id)
     form = ActionForm()
 
     def save():
-        suppressions.lift(suppression_id, actor=current_actor())
+        suppressions.lift(found, actor=current_actor())
         return saved(
             "Lifted: the address may be signed up again, and confirms as anyone new does.",
             url_for("admin.suppressed"),

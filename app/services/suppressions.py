@@ -23,11 +23,12 @@ from app.models import (
     SuppressionReason,
 )
 from app.services import audit, subscriber_address, subscriber_admin
-from app.services.errors import Invalid
+from app.services.errors import Invalid, NotFound
 from app.services.tx import locked, transactional
 
 REASONS = tuple(SuppressionReason)
 _CHUNK = 500
+GONE = "That address is no longer suppressed."
 
 
 def fingerprint(kind: SubscriberKind, address: str) -> str:
@@ -105,10 +106,17 @@ def look_up(address: str | None) -> Suppression | None:
     return db.session.scalar(select(Suppression).where(Suppression.address_hash == digest))
 
 
+def get_suppression(suppression_id: int) -> Suppression:
+    found = db.session.get(Suppression, suppression_id)
+    if found is None:
+        raise NotFound(GONE)
+    return found
+
+
 @transactional
 def lift(suppression: Suppression | int, *, actor=None) -> None:
     """Take an address off the list: it may be signed up (and confirm) again."""
-    row = locked(Suppression, suppression, missing="That address is no longer suppressed.")
+    row = locked(Suppression, suppression, missing=GONE)
     audit.record(
         actor,
         "subscriber.unsuppress",
