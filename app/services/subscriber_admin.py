@@ -25,6 +25,7 @@ from app.models import (
 )
 from app.services import audit, csv_export, subscriber_address, suppressions, validate
 from app.services.errors import Invalid, NotFound
+from app.services.paging import Page, paged
 from app.services.tx import locked, transactional
 
 PER_PAGE = 50
@@ -49,14 +50,6 @@ EXPORT_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
-
-
-@dataclass(frozen=True)
 class ConsentRecord:
     """What a subscriber agreed to, when and from where, for a data-protection request."""
 
@@ -69,14 +62,6 @@ class ConsentRecord:
     confirm_ip: str | None
     confirm_user_agent: str | None
     unsubscribed_at: datetime | None
-
-
-def paged(query: Select, count: Select, page: int, per_page: int) -> Page:
-    if page < 1:
-        raise Invalid("The page number must be 1 or more.", "page")
-    total = db.session.scalar(count) or 0
-    items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
-    return Page(items=items, page=page, pages=max(1, -(-total // per_page)), total=total)
 
 
 def _filters(query: str | None, kind, state) -> list:

@@ -22,8 +22,9 @@ from app.models import (
     Suppression,
     SuppressionReason,
 )
-from app.services import audit, subscriber_address, subscriber_admin
+from app.services import audit, subscriber_address
 from app.services.errors import Invalid, NotFound
+from app.services.paging import Page, paged
 from app.services.tx import locked, transactional
 
 REASONS = tuple(SuppressionReason)
@@ -77,9 +78,9 @@ def suppress(subscriber: Subscriber, reason: SuppressionReason, now: datetime) -
     )
 
 
-def listing(*, page: int = 1, per_page: int = 50) -> subscriber_admin.Page:
+def listing(*, page: int = 1, per_page: int = 50) -> Page:
     """Suppressed addresses, newest first."""
-    return subscriber_admin.paged(
+    return paged(
         select(Suppression).order_by(Suppression.id.desc()),
         select(func.count(Suppression.id)),
         page,
