@@ -175,7 +175,15 @@ class Channels:
         work = [(row, self._mails[row.id]) for row in emails]
 
         def compose_all() -> None:
-            composer = Composer(app)
+            try:
+                composer = Composer(app)
+            except Exception as exc:  # each mail fails alike; none may be waited for forever
+                for _, mail in work:
+                    if mail.set_running_or_notify_cancel():
+                        mail.set_exception(exc)
+                return
+            finally:
+                db.session.rollback()
             for row, mail in work:
                 self._ahead.acquire()
                 if not mail.set_running_or_notify_cancel():
@@ -217,8 +225,9 @@ class Channels:
                 float(self.app.config["SMTP_TIMEOUT_SECONDS"]),
                 ca_file=self.app.config.get("SMTP_CA_FILE"),
             )
-        mail = self._mails.pop(row.id).result()
-        self._ahead.release()
+        composed = self._mails.pop(row.id)
+        self._ahead.release()  # before a composing error is raised, or the composer stalls
+        mail = composed.result()
         outcome = self._smtp.send(
             mail.sender, row.subscriber.address, mail.data, before_body=self.marks.settle
         )
