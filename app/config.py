@@ -159,7 +159,7 @@ def _delivery(env) -> dict:
     return {
         # Recipients written per fan-out transaction, deliveries claimed per batch.
         "FANOUT_BATCH": int(env.get("HERALD_FANOUT_BATCH", 1000)),
-        "DELIVERY_BATCH": int(env.get("HERALD_DELIVERY_BATCH", 100)),
+        "DELIVERY_BATCH": int(env.get("HERALD_DELIVERY_BATCH", 500)),
         # A claimed row not marked within this is claimed again (its worker died).
         "DELIVERY_LEASE_SECONDS": float(env.get("HERALD_DELIVERY_LEASE_SECONDS", 300)),
         "DELIVERY_MAX_ATTEMPTS": int(env.get("HERALD_DELIVERY_MAX_ATTEMPTS", 8)),

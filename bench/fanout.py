@@ -299,6 +299,9 @@ def main() -> None:
 
 
 def _report(n, admin, herald, heralds, ceiling, ceilings, herald_rss, small_rss) -> str:
+    from app.config import load_config
+
+    claims = load_config({})["DELIVERY_BATCH"]
     ratio = (n / herald) / (n / ceiling)
     spread = max(admin.values()) / min(admin.values())
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M")
@@ -340,7 +343,7 @@ Spread {spread:.2f}× (target ≤ 1.5×: {"met" if spread <= 1.5 else "NOT met"}
 
 Worker peak RSS (VmHWM): {small_rss:.0f} MB delivering 1,000, {herald_rss:.0f} MB delivering
 {n:,} ({herald_rss - small_rss:+.0f} MB): recipients are streamed in batches of 1,000 (fan-out)
-and 100 (claims).
+and {claims} (claims).
 {END}"""
 
 

@@ -74,6 +74,7 @@ _SECTIONS = {
     "audit": "audit",
     "subscriber": "subscribers",
     "deliver": "subscribers",
+    "suppress": "subscribers",
     "token": "tokens",
     "alert_rule": "alert_rules",
     "template": "templates",

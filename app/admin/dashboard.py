@@ -6,8 +6,8 @@ from flask import render_template, url_for
 from werkzeug.routing import BuildError
 
 from app.admin import bp
-from app.models import ComponentStatus
-from app.services import components, status, upstream_reports
+from app.models import ComponentStatus, utcnow
+from app.services import components, delivery_health, status, upstream_reports
 
 
 def optional_url(endpoint: str, **values) -> str | None:
@@ -30,6 +30,7 @@ def dashboard():
         maintenance_next=status.upcoming_maintenance(),
         troubled=troubled,
         upstream_reports=upstream_reports.waiting(),
+        delivery=delivery_health.check(utcnow()),
         link=optional_url,
         new_incident_url=optional_url("admin.incident_new"),
         new_maintenance_url=optional_url("admin.maintenance_new"),

@@ -6,6 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField
 
 from app.admin.forms import AdminForm, Required, choices
+from app.models import SuppressionReason
 from app.services.subscriber_import import MAX_ROWS, ImportMode
 
 IMPORT_MODES = choices(
@@ -46,3 +47,19 @@ class RetryForm(AdminForm):
     """A retry button; `back` says which page it was pressed on."""
 
     back = HiddenField()
+
+
+class RemoveForm(AdminForm):
+    # The service refuses a made-up reason and says what to choose.
+    reason = RadioField(
+        "Why is it removed?",
+        [Required("Choose why the subscriber is removed.")],
+        choices=choices(
+            [
+                (SuppressionReason.REMOVED.value, "They asked to be removed"),
+                (SuppressionReason.COMPLAINED.value, "They reported our mail as spam"),
+            ]
+        ),
+        default=SuppressionReason.REMOVED.value,
+        validate_choice=False,
+    )

@@ -21,7 +21,7 @@ from app.admin import admin_only, bp, current_actor
 from app.admin.downloads import csv_download
 from app.admin.forms import saved, submit
 from app.admin.parsers import check_page, requested_page
-from app.admin.subscriber_forms import ImportForm
+from app.admin.subscriber_forms import ImportForm, RemoveForm
 from app.admin.user_forms import ActionForm
 from app.models import Subscriber, SubscriberKind, SubscriberState, utcnow
 from app.services import dead_letters, subscriber_address, subscriber_admin, subscriber_import
@@ -128,13 +128,15 @@ def subscriber_reinstate(subscriber_id: int):
 @admin_only
 def subscriber_remove(subscriber_id: int):
     found = subscriber_admin.get_subscriber(subscriber_id)
-    form = ActionForm()
+    form = RemoveForm()
     address = subscriber_address.masked(found.kind, found.address)
 
     def save():
-        subscriber_admin.remove(found, actor=current_actor())
+        subscriber_admin.remove(found, form.reason.data, now=utcnow(), actor=current_actor())
         return saved(
-            f"Removed {address} and everything kept about it.", url_for("admin.subscribers")
+            f"Removed {address} and everything kept about it. The address is suppressed: "
+            "nothing is sent to it again unless an admin lifts that.",
+            url_for("admin.subscribers"),
         )
 
     return submit(
@@ -194,4 +196,6 @@ def _imported(result: subscriber_import.ImportResult) -> str:
         parts.append(f"{result.repeated} repeated lines counted once.")
     if result.opted_out:
         parts.append(f"{result.opted_out} unsubscribed lines skipped.")
+    if result.suppressed:
+        parts.append(f"{result.suppressed} suppressed addresses skipped.")
     return " ".join(parts)

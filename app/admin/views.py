@@ -21,6 +21,7 @@ from app.admin import (  # noqa: F401
     priority,
     settings,
     subscribers,
+    suppressions,
     team_channels,
     tokens,
     two_factor,

@@ -3,18 +3,24 @@
 A worker claims a batch (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers on
 many hosts take different rows; SQLite's one writer at a time does the same),
 sends each row and records its outcome in a commit of its own before the next
-send. A worker killed mid-batch thus leaves at most the one row it was sending
-unmarked; its lease runs out and another worker sends it (the one duplicate the
-design allows), and the rows it had not reached yet go out once.
+message can count as sent. A worker killed mid-batch thus leaves at most the one
+row it was sending unmarked; its lease runs out and another worker sends it (the
+one duplicate the design allows), and the rows it had not reached yet go out once.
+
+Marking a row sent cannot be batched without giving that up (a batch of marks lost
+to a kill is a batch of duplicates), so `SentMarks` writes each mark on a thread of
+its own while the next message's envelope goes out, and the sender waits for it
+before that message's text: a server takes a message only at the end of its text.
 """
 
 from __future__ import annotations
 
 import random
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from flask import Flask
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, update
 
 from app.delivery.outcome import Outcome, Result
 from app.extensions import db
@@ -35,7 +41,7 @@ def due(now: datetime):
 def claim(app: Flask, worker: str, now: datetime | None = None) -> list[int]:
     """Lease up to DELIVERY_BATCH due rows to `worker`; their ids, oldest due first."""
     now = now or utcnow()
-    limit = int(app.config.get("DELIVERY_BATCH", 100))
+    limit = int(app.config.get("DELIVERY_BATCH", 500))
     ids = list(
         db.session.scalars(
             select(Delivery.id)
@@ -152,6 +158,44 @@ def mark_sent(connection, delivery_id: int, worker: str, message_id: str | None)
                 "message_id": message_id[:255] if message_id else None,
             },
         )
+
+
+class SentMarks:
+    """Marks rows sent, one commit each, on a connection and thread of their own; at most
+    one mark is ever unwritten, and `settle` waits for it."""
+
+    def __init__(self, engine: Engine, worker: str):
+        self.engine = engine
+        self.worker = worker
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="herald-mark")
+        self._connection: Connection | None = None
+        self._pending: Future | None = None
+
+    def add(self, delivery_id: int, message_id: str | None) -> None:
+        self.settle()
+        self._pending = self._thread.submit(self._write, delivery_id, message_id)
+
+    def settle(self) -> None:
+        """Wait until every mark asked for is committed (raising what writing it raised)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def close(self) -> None:
+        try:
+            self.settle()
+        finally:
+            self._thread.submit(self._disconnect)
+            self._thread.shutdown(wait=True)
+
+    def _write(self, delivery_id: int, message_id: str | None) -> None:
+        if self._connection is None:
+            self._connection = self.engine.connect()
+        mark_sent(self._connection, delivery_id, self.worker, message_id)
+
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
 
 
 @transactional

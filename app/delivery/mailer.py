@@ -16,8 +16,10 @@ TLS verifies the server's certificate against the system's trust store, or again
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -107,8 +109,17 @@ class SmtpSession:
     def _tls(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.ca_file)
 
-    def send(self, sender: str, recipient: str, message: bytes) -> Outcome:
-        """Hand one message to the server; what it answered, as an Outcome."""
+    def send(
+        self,
+        sender: str,
+        recipient: str,
+        message: bytes,
+        before_body: Callable[[], None] | None = None,
+    ) -> Outcome:
+        """Hand one message to the server; what it answered, as an Outcome.
+
+        `before_body` runs once the server is ready for the message's text, before the text
+        goes: what must be durable before another mail can count as sent waits there."""
         if self._unreachable:
             return Outcome(Result.RETRY, self._unreachable)
         for attempt in (1, 2):
@@ -128,7 +139,7 @@ class SmtpSession:
                     self._unreachable = f"could not reach the mail server: {_error(exc)}"
                     return Outcome(Result.RETRY, self._unreachable)
             try:
-                self._smtp.sendmail(sender, [recipient], message)
+                _transaction(self._smtp, sender, recipient, message, before_body)
                 return Outcome.sent()
             except smtplib.SMTPRecipientsRefused as exc:
                 code, said = exc.recipients.get(recipient, (450, b"refused"))
@@ -153,6 +164,53 @@ class SmtpSession:
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 _quietly_close(smtp)
+
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _transaction(
+    smtp: smtplib.SMTP,
+    sender: str,
+    recipient: str,
+    message: bytes,
+    before_body: Callable[[], None] | None,
+) -> None:
+    """smtplib's `sendmail` for one recipient, raising as it does, with a pause before the
+    text: the server takes a message only when its text ends, so the envelope's round trips
+    may run while the previous message's "sent" mark is being written."""
+    smtp.ehlo_or_helo_if_needed()
+    code, said = smtp.mail(sender)
+    if code != 250:
+        _reset(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, said, sender)
+    code, said = smtp.rcpt(recipient)
+    if code not in (250, 251):
+        _reset(smtp, code)
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, said)})
+    code, said = smtp.docmd("data")
+    if code != 354:
+        _reset(smtp, code)
+        raise smtplib.SMTPDataError(code, said)
+    if before_body is not None:
+        before_body()
+    text = _LEADING_DOT.sub(b"..", message)
+    if not text.endswith(b"\r\n"):
+        text += b"\r\n"
+    smtp.send(text + b".\r\n")
+    code, said = smtp.getreply()
+    if code != 250:
+        _reset(smtp, code)
+        raise smtplib.SMTPDataError(code, said)
+
+
+def _reset(smtp: smtplib.SMTP, code: int) -> None:
+    """As smtplib does after a refusal: 421 means the server is closing; else RSET."""
+    if code == 421:
+        smtp.close()
+        return
+    with contextlib.suppress(smtplib.SMTPServerDisconnected):
+        smtp.rset()
 
 
 def _answer(code: int, said, *, bounce: bool) -> Outcome:

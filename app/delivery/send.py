@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.delivery import fanout, ledger
-from app.delivery.mail import Composer, Mail
+from app.delivery.mail import Composer
 from app.delivery.mailer import SmtpSession, SmtpUrlError, parse_smtp_url
 from app.delivery.outcome import Outcome, Result
 from app.extensions import db
@@ -32,6 +33,8 @@ log = logging.getLogger("herald.delivery")
 # A pass stops after this long so the worker loop can tick and notice a stop request;
 # the next pass carries on at once.
 PASS_SECONDS = 20.0
+# Mails composed ahead of the one being sent.
+COMPOSE_AHEAD = 2
 
 
 def worker_name() -> str:
@@ -86,17 +89,20 @@ def deliver_batch(app: Flask, worker: str, due_by: datetime | None = None) -> in
     db.session.expunge_all()
     db.session.rollback()
     wanted = [(row, _not_wanted(app, row)) for row in rows]
-    with db.engine.connect() as connection, Channels(app) as channels:
+    with Channels(app, worker) as channels:
         channels.prepare([row for row, reason in wanted if not reason])
         for row, reason in wanted:
             if reason:
+                channels.marks.settle()
                 ledger.skip(row.id, worker, reason)
                 continue
             outcome = channels.deliver(row)
-            # Marked before the next send: a crash repeats at most this one message.
             if outcome.result == Result.SENT:
-                ledger.mark_sent(connection, row.id, worker, outcome.message_id)
+                # Committed before the next message can be taken: a crash repeats at most
+                # this one.
+                channels.marks.add(row.id, outcome.message_id)
             else:
+                channels.marks.settle()
                 ledger.record(app, row.id, worker, outcome)
     return len(ids)
 
@@ -128,11 +134,13 @@ def _webhook(delivery: Delivery) -> Outcome:
 class Channels:
     """The way out for each kind of subscriber, opened lazily for one batch."""
 
-    def __init__(self, app: Flask):
+    def __init__(self, app: Flask, worker: str):
         self.app = app
+        self.marks = ledger.SentMarks(db.engine, worker)
         self._smtp: SmtpSession | None = None
         self._composing: ThreadPoolExecutor | None = None
         self._mails: dict[int, Future] = {}
+        self._ahead = threading.Semaphore(COMPOSE_AHEAD)
         self.table: dict[SubscriberKind, Callable[[Delivery], Outcome]] = {
             SubscriberKind.EMAIL: self.email,
             SubscriberKind.WEBHOOK: _webhook,
@@ -144,13 +152,17 @@ class Channels:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._smtp is not None:
-            self._smtp.close()
-        if self._composing is not None:
-            for future in self._mails.values():
-                future.cancel()
-            self._composing.submit(db.session.remove)  # the composing thread's session
-            self._composing.shutdown(wait=True)
+        try:
+            self.marks.close()
+        finally:
+            if self._smtp is not None:
+                self._smtp.close()
+            if self._composing is not None:
+                for mail in self._mails.values():
+                    mail.cancel()
+                    self._ahead.release()  # a composer waiting for room sees the cancel
+                self._composing.submit(db.session.remove)  # the composing thread's session
+                self._composing.shutdown(wait=True)
 
     def prepare(self, rows: list[Delivery]) -> None:
         """Compose the batch's mails in a thread of their own, ahead of the sending: while
@@ -159,24 +171,43 @@ class Channels:
         if not emails or not self.app.config.get("SMTP_URL"):
             return
         app = self.app
-        composer: list[Composer] = []
+        self._mails = {row.id: Future() for row in emails}
+        work = [(row, self._mails[row.id]) for row in emails]
 
-        def compose(row: Delivery) -> Mail:
+        def compose_all() -> None:
             try:
-                if not composer:
-                    composer.append(Composer(app))
-                return composer[0].message(row, utcnow())
+                composer = Composer(app)
+            except Exception as exc:  # each mail fails alike; none may be waited for forever
+                for _, mail in work:
+                    if mail.set_running_or_notify_cancel():
+                        mail.set_exception(exc)
+                return
             finally:
-                # A read left open would pin SQLite's WAL: no checkpoint could finish, and
-                # every commit marking a row sent would grow the log and try again.
                 db.session.rollback()
+            for row, mail in work:
+                self._ahead.acquire()
+                if not mail.set_running_or_notify_cancel():
+                    return  # the batch ended early
+                try:
+                    mail.set_result(composer.message(row, utcnow()))
+                except Exception as exc:
+                    mail.set_exception(exc)
+                finally:
+                    # A read left open would pin SQLite's WAL: no checkpoint could finish,
+                    # and every commit marking a row sent would grow the log and try again.
+                    db.session.rollback()
 
+        # One task for the whole batch (a task per mail would hand the interpreter's lock to
+        # that thread at every submit), kept a few mails ahead: composing far ahead would
+        # hold the lock while this thread's answer from the mail server waits for it.
         self._composing = ThreadPoolExecutor(
             1, thread_name_prefix="herald-compose", initializer=lambda: app.app_context().push()
         )
-        self._mails = {row.id: self._composing.submit(compose, row) for row in emails}
+        self._composing.submit(compose_all)
 
     def deliver(self, row: Delivery) -> Outcome:
+        if row.subscriber.kind != SubscriberKind.EMAIL:
+            self.marks.settle()  # a webhook counts as sent once posted: the mark goes first
         try:
             return self.table[row.subscriber.kind](row)
         except Exception as exc:  # a bug in one row must not stop the batch
@@ -194,8 +225,12 @@ class Channels:
                 float(self.app.config["SMTP_TIMEOUT_SECONDS"]),
                 ca_file=self.app.config.get("SMTP_CA_FILE"),
             )
-        mail = self._mails.pop(row.id).result()
-        outcome = self._smtp.send(mail.sender, row.subscriber.address, mail.data)
+        composed = self._mails.pop(row.id)
+        self._ahead.release()  # before a composing error is raised, or the composer stalls
+        mail = composed.result()
+        outcome = self._smtp.send(
+            mail.sender, row.subscriber.address, mail.data, before_body=self.marks.settle
+        )
         if outcome.result == Result.SENT:
             return Outcome.sent(mail.message_id)
         return outcome

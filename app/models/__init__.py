@@ -38,6 +38,7 @@ from app.models.subscriber import (
     SubscriberState,
     SubscriptionTarget,
 )
+from app.models.suppression import Suppression, SuppressionReason
 from app.models.template import IncidentTemplate, TemplateComponent
 from app.models.types import utcnow
 from app.models.upstream import ReportState, UpstreamFollow, UpstreamReport, UpstreamSource
@@ -83,6 +84,8 @@ __all__ = [
     "SubscriptionTarget",
     "TemplateComponent",
     "TemplateKind",
+    "Suppression",
+    "SuppressionReason",
     "UpdateRevision",
     "Urgency",
     "UpstreamFollow",

@@ -21,9 +21,11 @@ from app.models import (
     SubscriberKind,
     SubscriberState,
     SubscriptionTarget,
+    SuppressionReason,
 )
-from app.services import audit, csv_export, subscriber_address, validate
+from app.services import audit, csv_export, subscriber_address, suppressions, validate
 from app.services.errors import Invalid, NotFound
+from app.services.paging import Page, paged
 from app.services.tx import locked, transactional
 
 PER_PAGE = 50
@@ -48,14 +50,6 @@ EXPORT_COLUMNS = [
 
 
 @dataclass(frozen=True)
-class Page:
-    items: list
-    page: int
-    pages: int
-    total: int
-
-
-@dataclass(frozen=True)
 class ConsentRecord:
     """What a subscriber agreed to, when and from where, for a data-protection request."""
 
@@ -68,14 +62,6 @@ class ConsentRecord:
     confirm_ip: str | None
     confirm_user_agent: str | None
     unsubscribed_at: datetime | None
-
-
-def paged(query: Select, count: Select, page: int, per_page: int) -> Page:
-    if page < 1:
-        raise Invalid("The page number must be 1 or more.", "page")
-    total = db.session.scalar(count) or 0
-    items = list(db.session.scalars(query.offset((page - 1) * per_page).limit(per_page)))
-    return Page(items=items, page=page, pages=max(1, -(-total // per_page)), total=total)
 
 
 def _filters(query: str | None, kind, state) -> list:
@@ -230,13 +216,22 @@ def _export_row(s, targets: list, codes: dict, groups: dict) -> list:
 
 
 @transactional
-def remove(subscriber: Subscriber, *, actor=None) -> None:
-    """Delete a subscriber with its choices and delivery history (erasure on request).
+def remove(
+    subscriber: Subscriber,
+    reason: SuppressionReason | str = SuppressionReason.REMOVED,
+    *,
+    now: datetime,
+    actor=None,
+) -> None:
+    """Delete a subscriber with its choices and delivery history (erasure on request), and
+    suppress its address so nobody can sign it up again until an admin lifts that.
 
     The audit entry keeps no address, only the kind and how many deliveries
     went with it, so the log itself holds no personal data to erase.
     """
+    reason = suppressions.parse_reason(reason)
     subscriber = locked(Subscriber, subscriber, missing="No such subscriber.")
+    suppressions.suppress(subscriber, reason, now)
     erased = db.session.scalar(
         select(func.count(Delivery.id)).where(Delivery.subscriber_id == subscriber.id)
     )
@@ -248,6 +243,7 @@ def remove(subscriber: Subscriber, *, actor=None) -> None:
         kind=subscriber.kind.value,
         source=subscriber.source,
         deliveries=erased or 0,
+        suppressed=reason.value,
     )
     db.session.delete(subscriber)
 

@@ -3,7 +3,8 @@
 Every line is checked before anything is written; when one is wrong, the
 answer lists the bad lines by number and nothing is imported. Addresses
 already known are left exactly as they are (an address that unsubscribed is
-never signed up again by an import), and repeated lines count once.
+never signed up again by an import), addresses on the suppression list are
+skipped, and repeated lines count once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from app.models import (
     SubscriberState,
     SubscriptionTarget,
 )
-from app.services import audit, notifications, subscriber_address, validate
+from app.services import audit, notifications, subscriber_address, suppressions, validate
 from app.services.errors import Invalid
 from app.services.subscriptions import MAIL_OFF, mail_enabled, new_nonce
 from app.services.tx import transactional
@@ -67,6 +68,7 @@ class ImportResult:
     repeated: int
     opted_out: int
     confirmations_queued: int
+    suppressed: int = 0
 
 
 @dataclass
@@ -227,9 +229,10 @@ def import_csv(data: bytes | str, mode, *, now: datetime, actor=None) -> ImportR
 @transactional
 def _write(rows: list[_Row], mode: ImportMode, opted_out: int, now: datetime, actor):
     known, new = _known(rows), {}
+    blocked = suppressions.suppressed_among((r.kind, r.address) for r in rows)
     for row in rows:
         key = (row.kind, row.address)
-        if key not in known and key not in new:
+        if key not in known and key not in new and key not in blocked:
             new[key] = row
     ids = _insert(list(new.values()), mode, now)
     queued = 0
@@ -238,8 +241,18 @@ def _write(rows: list[_Row], mode: ImportMode, opted_out: int, now: datetime, ac
         queued = notifications.queue_direct_many(NotificationKind.CONFIRM, ids)
     added = len(new)
     already = sum(1 for r in rows if (r.kind, r.address) in known)
-    result = ImportResult(added, already, len(rows) - added - already, opted_out, queued)
-    audit.record(actor, "subscriber.import", "subscriber", None, mode=mode.value, added=added)
+    skipped = sum(1 for r in rows if (r.kind, r.address) in blocked - known)
+    repeated = len(rows) - added - already - skipped
+    result = ImportResult(added, already, repeated, opted_out, queued, skipped)
+    audit.record(
+        actor,
+        "subscriber.import",
+        "subscriber",
+        None,
+        mode=mode.value,
+        added=added,
+        suppressed=skipped,
+    )
     return result
 
 

@@ -8,7 +8,8 @@ cannot be used to learn who subscribes. What differs is only what gets queued
   `COOLDOWN` and `MAX_CONFIRMATIONS` per address until it is confirmed;
 - a confirmed address: one ALREADY_SUBSCRIBED (its manage link; choices
   unchanged), at most one per `COOLDOWN`;
-- a quarantined address (it bounced): nothing.
+- a quarantined address (it bounced) or one on the suppression list (an admin
+  removed it: app/services/suppressions.py): nothing, and nothing is stored.
 
 Webhook, Slack and Discord subscribers are confirmed by whoever controls the
 endpoint: their CONFIRM is delivered to the URL itself (a JSON POST, or a
@@ -29,7 +30,13 @@ from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
 from app.models import NotificationKind, Subscriber, SubscriberKind, SubscriberState
-from app.services import notifications, subscriber_address, subscriber_tokens, validate
+from app.services import (
+    notifications,
+    subscriber_address,
+    subscriber_tokens,
+    suppressions,
+    validate,
+)
 from app.services import subscription_choices as choices
 from app.services.errors import Conflict, Invalid
 from app.services.tx import transactional
@@ -157,6 +164,8 @@ def _subscribe(address, kind, evidence, component_ids, group_ids, incident_id) -
     if subscriber is not None and subscriber.team:
         return  # the team's own channel: an admin's, not to be managed from the public side
     if subscriber is None:
+        if suppressions.is_suppressed(kind, stored):
+            return
         subscriber = Subscriber(
             kind=kind,
             address=stored,

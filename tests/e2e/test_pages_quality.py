@@ -187,7 +187,17 @@ def _upstream(app) -> dict[str, int]:
 def _failed_delivery(app, incident_id: int) -> dict[str, int]:
     """A failed delivery to the confirmed subscriber, for the subscriber and dead-letter pages."""
     from app.extensions import db
-    from app.models import Delivery, DeliveryState, Notification, NotificationKind
+    from app.models import (
+        Delivery,
+        DeliveryState,
+        Notification,
+        NotificationKind,
+        SubscriberKind,
+        Suppression,
+        SuppressionReason,
+        utcnow,
+    )
+    from app.services.suppressions import fingerprint
     from tests.subscriber_fixtures import subscriber
 
     with app.app_context():
@@ -204,6 +214,12 @@ def _failed_delivery(app, incident_id: int) -> dict[str, int]:
                     state=DeliveryState.DEAD,
                     attempts=8,
                     last_error="550 5.1.1 <pending@example.com>: Recipient address rejected",
+                ),
+                Suppression(
+                    kind=SubscriberKind.EMAIL,
+                    address_hash=fingerprint(SubscriberKind.EMAIL, "gone@example.com"),
+                    reason=SuppressionReason.COMPLAINED,
+                    created_at=utcnow(),
                 ),
             ]
         )
@@ -260,6 +276,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-subscriber-remove", f"/admin/subscribers/{ids['subscriber']}/remove", True),
         ("admin-subscriber-import", "/admin/subscribers/import", True),
         ("admin-deliveries-failed", "/admin/deliveries/failed", True),
+        ("admin-suppressed", "/admin/subscribers/suppressed?address=gone%40example.com", True),
         ("admin-api-tokens", "/admin/api-tokens", True),
         ("admin-alert-rules", "/admin/alert-rules", True),
         ("admin-templates", "/admin/templates", True),

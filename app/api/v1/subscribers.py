@@ -20,6 +20,11 @@ from app.models import Component, SubscriberKind, SubscriberState, utcnow
 from app.services import subscriber_admin, subscriptions
 from app.services.subscriber_address import MAX_EMAIL
 
+SUPPRESSED = (
+    "This address is on the suppression list (an admin removed it), so nothing was added. "
+    "An admin can lift the suppression under Subscribers → Suppressed."
+)
+
 CONSENT_TEXT_VERSION = "api"
 NEW_SUBSCRIBER = f.Body(
     "subscriber",
@@ -109,6 +114,9 @@ def subscriber_create():
     )
     kind, stored = subscriptions.checked_address(kind, address)
     found = subscriptions.find(kind, stored)
+    if found is None:  # an admin's token may learn what the public form never says
+        field = "email" if kind == SubscriberKind.EMAIL else "endpoint"
+        raise ApiError(409, SUPPRESSED, {field: "Suppressed."})
     return as_json(subscriber(found, _codes()), 201)
 
 
@@ -123,5 +131,5 @@ def subscriber_read(subscriber_id: str):
 @admin_only
 @document("Remove a subscriber and their delivery history", status=204)
 def subscriber_remove(subscriber_id: str):
-    subscriber_admin.remove(_subscriber(subscriber_id), actor=actor())
+    subscriber_admin.remove(_subscriber(subscriber_id), now=utcnow(), actor=actor())
     return no_content()

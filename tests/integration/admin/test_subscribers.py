@@ -169,7 +169,7 @@ def test_import_as_confirmed(as_admin, mail_on, catalogue):
     assert _count(Notification) == 0
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "subscriber.import"))
     assert event.actor_label == "admin@example.com"
-    assert event.details == {"mode": "confirmed", "added": 2}
+    assert event.details == {"mode": "confirmed", "added": 2, "suppressed": 0}
     assert "Imported by an admin" in _text(as_admin.get(f"/admin/subscribers/{ada.id}"))
 
 

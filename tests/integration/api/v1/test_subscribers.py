@@ -33,6 +33,18 @@ def test_an_admin_token_adds_lists_and_removes_a_subscriber(admin_api, make_comp
     assert db.session.scalar(select(func.count(Subscriber.id))) == 0
 
 
+def test_a_removed_endpoint_cannot_be_added_again(admin_api):
+    """Once removed, is the same endpoint refused with a 409 that says it is suppressed, and
+    nothing added?"""
+    body = {"subscriber": {"endpoint": SLACK, "type": "slack"}}
+    added = admin_api.post("/api/v1/subscribers", json=body)
+    assert admin_api.delete(f"/api/v1/subscribers/{added.json['id']}").status_code == 204
+    again = admin_api.post("/api/v1/subscribers", json=body)
+    assert again.status_code == 409
+    assert "suppression list" in error_of(again)["message"]
+    assert db.session.scalar(select(func.count(Subscriber.id))) == 0
+
+
 def test_bad_subscribers_are_refused(admin_api):
     """Are an address that is no URL, email while mail is off, and both at once refused?"""
     cases = [

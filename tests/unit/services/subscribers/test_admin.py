@@ -78,7 +78,7 @@ def test_remove_deletes_the_subscriber_with_its_history(app, people, admin_user)
     without the address?"""
     ada = people[0]
     delivery(ada, DeliveryState.SENT)
-    admin.remove(ada, actor=admin_user)
+    admin.remove(ada, now=at(0), actor=admin_user)
     assert subscriber("ada@example.com") is None
     assert db.session.scalar(select(func.count(Delivery.id))) == 0
     assert (
@@ -91,7 +91,12 @@ def test_remove_deletes_the_subscriber_with_its_history(app, people, admin_user)
     )
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "subscriber.remove"))
     assert event.actor_label == admin_user.email
-    assert event.details == {"kind": "email", "source": "form", "deliveries": 1}
+    assert event.details == {
+        "kind": "email",
+        "source": "form",
+        "deliveries": 1,
+        "suppressed": "removed",
+    }
 
 
 def test_consent_record_and_delivery_history(app, people):
