@@ -110,6 +110,11 @@ def load_config(overrides: dict | None = None) -> dict:
         "CACHE_MAX_AGE": int(env.get("HERALD_CACHE_MAX_AGE", 0)),
         # Rendered output kept in each process, every encoding counted (LRU beyond it).
         "CACHE_MAX_BYTES": int(env.get("HERALD_CACHE_MAX_BYTES", 64 * 1024 * 1024)),
+        # Scale-out (PostgreSQL or REDIS_URL): how often each process re-reads the page
+        # version even when no change notice came (the bound on a lost notice), and the
+        # host-local file where processes on one host share what they read.
+        "CACHE_RECHECK_SECONDS": float(env.get("HERALD_CACHE_RECHECK_SECONDS", 2)),
+        "CACHE_BOARD_FILE": env.get("HERALD_CACHE_BOARD_FILE") or None,
         # Proxies in front of Herald whose X-Forwarded-* headers to trust (0: none).
         "PROXY_HOPS": int(env.get("HERALD_PROXY_HOPS", 0)),
         "TESTING": False,

@@ -300,6 +300,9 @@ def other_app(database_url, app):
 
     yield build
     for extra in made:
+        if (cache := extra.extensions.get("herald_cache")) is not None and cache.watcher:
+            cache.watcher.stop()
+    for extra in made:
         with extra.app_context():
             db.session.remove()
             db.engine.dispose()

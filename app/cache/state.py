@@ -15,6 +15,18 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app import database
+from app.cache.board import HostBoard
+from app.cache.push import (
+    DEFAULT_RECHECK_SECONDS,
+    PostgresNotices,
+    PushedClock,
+    RedisNotices,
+    Watcher,
+    default_board_path,
+    nothing_to_publish,
+    notices_outage,
+    redis_publisher,
+)
 from app.cache.store import (
     DEFAULT_MAX_BYTES,
     DEFAULT_REDIS_MAX_ENTRY_BYTES,
@@ -24,7 +36,6 @@ from app.cache.store import (
 )
 from app.cache.version import (
     FileToken,
-    RedisToken,
     VersionClock,
     cache_tag,
     clock_bucket,
@@ -44,13 +55,8 @@ class CacheState:
         prefix = config.get("CACHE_KEY_PREFIX", "herald:")
         check = config.get("CACHE_VERSION_CHECK") or ("database" if config["TESTING"] else "auto")
         redis_client = _redis_client(config["REDIS_URL"]) if config.get("REDIS_URL") else None
-        token = None
-        if check != "database":
-            if redis_client is not None:
-                token = RedisToken(redis_client, prefix + "version-token")
-            elif path := _token_path(config):
-                token = FileToken(path)
-        self.clock = VersionClock(token, float(config.get("CACHE_TRUST_SECONDS", 5)))
+        self.watcher: Watcher | None = None
+        self.clock: VersionClock | PushedClock = self._clock(app, check, prefix, redis_client)
         max_bytes = int(config.get("CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))
         if redis_client is None:
             self.store: LocalStore | RedisStore = LocalStore(max_bytes)
@@ -70,6 +76,30 @@ class CacheState:
         self._locks_guard = threading.Lock()
         # Per (endpoint, free-text argument): the tag and the values cached under it.
         self._admitted: dict[tuple[str, str], tuple[str, set]] = {}
+
+    def _clock(self, app: Flask, check: str, prefix: str, redis_client):
+        """How this process learns the page version (version.py and push.py explain each)."""
+        config = app.config
+        uri = config["SQLALCHEMY_DATABASE_URI"]
+        if check == "database":
+            return VersionClock(None, float(config.get("CACHE_TRUST_SECONDS", 5)))
+        if redis_client is None and not uri.startswith("postgresql"):
+            token = FileToken(path) if (path := _token_path(config)) else None
+            return VersionClock(token, float(config.get("CACHE_TRUST_SECONDS", 5)))
+        recheck = float(config.get("CACHE_RECHECK_SECONDS") or DEFAULT_RECHECK_SECONDS)
+        board = HostBoard(config.get("CACHE_BOARD_FILE") or default_board_path(uri, prefix))
+        if redis_client is not None:
+            channel = prefix + "version-changed"
+            notices = RedisNotices(config["REDIS_URL"], channel)
+            outage = notices_outage(notices.name, recheck)
+            clock = PushedClock(board, recheck, redis_publisher(redis_client, channel, outage))
+        else:
+            notices = PostgresNotices(libpq_dsn(uri))
+            outage = notices_outage(notices.name, recheck)
+            clock = PushedClock(board, recheck, nothing_to_publish)
+        self.watcher = Watcher(app, clock, notices, recheck, outage)
+        self.watcher.start()
+        return clock
 
     def generation(self, read: Callable[[], str] = read_generation) -> str:
         """The current page generation; a database outage is recorded, then re-raised."""
@@ -112,6 +142,13 @@ def _redis_client(url: str):
     import redis
 
     return redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
+
+
+def libpq_dsn(uri: str) -> str:
+    """The database URL as libpq reads it (without SQLAlchemy's driver name)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(uri).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def _token_path(config) -> str | None:

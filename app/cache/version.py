@@ -12,23 +12,23 @@ each process keeps a memo (change token, version) and asks the database only
 when the token moved. The token is a random value rewritten after every
 commit that bumped the version (`bump_version` flags the session; the
 `after_commit` listener in state.py rewrites the token; flags from rolled-back
-transactions are dropped):
+transactions are dropped). This module covers one host:
 
-- `REDIS_URL` set: the token is one Redis key (a GET per request, ~70 µs):
-  every gunicorn worker on every host sees a change on its next request.
 - SQLite without Redis: the token is a small file beside the database,
   replaced atomically (write + rename); reading it is three system calls
   (~4 µs). All workers on the host share the file, as they share the database.
-- PostgreSQL without Redis (or `CACHE_VERSION_CHECK = "database"`): hosts
-  share nothing but the database, so every request reads the version there.
+- `CACHE_VERSION_CHECK = "database"`: no token; every request reads the
+  version from the database.
+
+With `REDIS_URL`, or on PostgreSQL, hosts share nothing on disk: push.py
+tells every process of a change instead (Redis pub/sub or LISTEN/NOTIFY).
 
 The memo reads the token *before* the database, so a change that lands in
 between moves the token again and is picked up by the next request: the
 token can make us re-read needlessly, never miss a change. A process trusts
 its memo at most `CACHE_TRUST_SECONDS` (5 s) even when the token stands still,
-which bounds staleness when a writer could not reach Redis or wrote to the
-database by hand. Token errors fall back to the database (and skip the token
-for a second, so an outage does not add a timeout to every request; logged
+which bounds staleness when a writer wrote to the database by hand. Token
+errors fall back to the database (and skip the token for a second; logged
 once when it begins and once when it ends).
 
 Under TESTING the default check is "database": the test fixtures reset the
@@ -103,22 +103,6 @@ class FileToken:
         os.replace(temporary, self.path)
 
 
-class RedisToken:
-    """A token in Redis, shared by every process on every host."""
-
-    name = "Redis (version token)"
-
-    def __init__(self, client, key: str):
-        self.client = client
-        self.key = key
-
-    def read(self) -> bytes:
-        return self.client.get(self.key) or b""
-
-    def rewrite(self) -> None:
-        self.client.set(self.key, secrets.token_hex(16))
-
-
 @dataclass(frozen=True, slots=True)
 class _Memo:
     token: bytes
@@ -129,7 +113,7 @@ class _Memo:
 class VersionClock:
     """Answers "which generation is current?" with a token read instead of a query."""
 
-    def __init__(self, token: FileToken | RedisToken | None, trust_seconds: float):
+    def __init__(self, token: FileToken | None, trust_seconds: float):
         self.token = token
         self.trust_seconds = trust_seconds
         # The generation last read from the database: what a client holding it still
@@ -148,7 +132,7 @@ class VersionClock:
         now = time.monotonic()
         try:
             token = self.token.read()
-        except Exception as exc:  # Redis or the disk failing must not fail the page
+        except Exception as exc:  # the disk failing must not fail the page
             self._token_failed(exc)
             return self._read(read)
         self.token_outage.succeeded()

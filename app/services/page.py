@@ -5,9 +5,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from app.cache import mark_version_bumped
+from app.cache.push import PG_CHANNEL
 from app.extensions import db
 from app.mirror import changes as mirror_changes
 from app.models import PageSettings, utcnow
@@ -53,6 +54,9 @@ def bump_version() -> None:
         db.session.flush()
     # Public caches in every process learn of the change right after the commit.
     mark_version_bumped(db.session)
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Delivered to every LISTENing process when (and only if) this transaction commits.
+        db.session.execute(text(f"NOTIFY {PG_CHANNEL}"))
 
 
 def _luminance(colour: str) -> float:

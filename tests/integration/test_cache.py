@@ -10,6 +10,7 @@ import pytest
 from flask import template_rendered
 
 from app.cache import state, version
+from app.cache.push import PushedClock
 from app.cache.version import FileToken
 from app.extensions import db
 from app.services import components
@@ -103,14 +104,14 @@ def test_status_change_shows_on_the_next_request(client, make_component):
 def test_processes_sharing_a_database_see_a_change_at_once(database_url, other_app, make_component):
     """With two gunicorn workers and no Redis, is a change made in one seen by the other
     on its next request — through the token file beside SQLite, and on PostgreSQL
-    (where hosts share nothing else) by reading the version each time?"""
+    through the host board that a commit marks stale?"""
     first = other_app(CACHE_VERSION_CHECK="auto")
     second = other_app(CACHE_VERSION_CHECK="auto")
-    token = state(second).clock.token
+    clock = state(second).clock
     if database_url.startswith("sqlite"):
-        assert isinstance(token, FileToken)
+        assert isinstance(clock.token, FileToken)
     else:
-        assert token is None
+        assert isinstance(clock, PushedClock)
     component = make_component("API")
     reader = second.test_client()
     assert _component_status(reader) == "operational"

@@ -51,6 +51,12 @@ def test_both_workers_serve_stale_pages_log_once_each_and_recover(served, refusa
     for the whole outage, and fresh pages once the database is back?"""
     bodies = _warm_both_workers(served)
     refusable_pg.refuse()
+    # Until a worker's version watcher next re-reads (every 2 s), the page version it last
+    # read stands, and nothing can have changed it since: the pages are current, not stale.
+    deadline = time.monotonic() + 5
+    while served.get("/")[1].get("Warning") != STALE or served.get("/")[1].get("Warning") != STALE:
+        assert time.monotonic() < deadline, "the workers never noticed the database was gone"
+        time.sleep(0.1)
     with ThreadPoolExecutor(8) as pool:
         for status, headers, body in pool.map(served.get, PATHS * 20):
             assert status == 200, body[:300]

@@ -78,9 +78,9 @@ def test_logins_work_while_redis_is_down_and_are_still_throttled(
 def test_pages_stay_fresh_while_redis_is_down_and_use_it_again_after(
     site, redis_server, make_component, caplog
 ):
-    """With Redis killed, are pages served, and a change shown at once (the page version read
-    from the database), with one warning per part; once Redis is back, are the version token
-    and rendered pages kept there again?"""
+    """With Redis killed, are pages served, and a change shown at once (this host's board
+    marked stale, the version read from the database), with one warning per part; once Redis
+    is back, are change notices and rendered pages going through it again?"""
     component = make_component("API")
     client = site.test_client()
     assert client.get("/api/v2/summary.json").get_json()["components"][0]["status"] == "operational"
@@ -94,10 +94,10 @@ def test_pages_stay_fresh_while_redis_is_down_and_use_it_again_after(
         assert client.get("/").status_code == 200
         time.sleep(0.25)
     outages = [r.getMessage() for r in caplog.records if r.name == "herald.outage"]
-    # One warning per part that uses Redis: the version token, the render cache and the
+    # One warning per part that uses Redis: the change notices, the render cache and the
     # delivery queue (the change above queued a notification).
     assert len(outages) == 3, outages
-    for part in ("version token", "render cache", "delivery queue"):
+    for part in ("change notices", "render cache", "delivery queue"):
         assert any(part in m for m in outages), (part, outages)
     redis_server.start()
     time.sleep(RETRY)
@@ -107,7 +107,11 @@ def test_pages_stay_fresh_while_redis_is_down_and_use_it_again_after(
     redis = redis_server.client()
     try:
         prefix = site.config["CACHE_KEY_PREFIX"]
-        assert redis.get(prefix + "version-token")
+        channel = prefix + "version-changed"
+        deadline = time.monotonic() + 10
+        while dict(redis.pubsub_numsub(channel))[channel.encode()] == 0:
+            assert time.monotonic() < deadline, "the watcher never subscribed again"
+            time.sleep(0.1)
         assert redis.exists(prefix + "render:/api/v2/summary.json")
     finally:
         redis.close()
