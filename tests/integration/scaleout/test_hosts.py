@@ -10,10 +10,12 @@ it through Redis pub/sub or the re-check, never through a shared file.
 from __future__ import annotations
 
 import itertools
+import signal
 import statistics
 import threading
 import time
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,7 +27,9 @@ from app.extensions import db
 from app.services import api_tokens, components, users
 from tests.cluster import Host, Worker, version_of, wait_for
 from tests.conftest import PASSWORD, PG_ADMIN_DSN, make_app, unavailable
+from tests.integration.delivery.conftest import confirmed
 from tests.integration.outage.conftest import RedisServer, free_port
+from tests.smtp_sink import SmtpSink
 
 STATUSES = ["major_outage", "partial_outage", "degraded_performance", "operational"]
 FRESH = 0.25  # the bound on a change on host A showing on host B
@@ -71,21 +75,35 @@ def site():
 
 @pytest.fixture(scope="module")
 def cluster(site, tmp_path_factory):
-    """Redis of our own, hosts A and B, two workers (host A is killed by the last test)."""
+    """Redis of our own, an SMTP sink, hosts A and B, two workers (host A is killed last)."""
     tmp_path = tmp_path_factory.mktemp("cluster")
     redis = RedisServer(free_port())
     redis.start()
+    sink = SmtpSink().start()
     env = {
         "DATABASE_URL": site.url,
         "REDIS_URL": redis.url,
+        "SMTP_URL": sink.url,
         "HERALD_CACHE_RECHECK_SECONDS": str(RECHECK),
+        # A killed worker's claims expire soon, and the sweep re-enqueues them soon.
+        "HERALD_DELIVERY_LEASE_SECONDS": "2",
+        "HERALD_DELIVERY_SWEEP_SECONDS": "1",
     }
     hosts = [Host(name, env, tmp_path) for name in ("a", "b")]
     workers = [Worker(f"worker-{n}", env, tmp_path) for n in (1, 2)]
-    yield redis, hosts
+    yield Cluster(redis, hosts, workers, sink)
     for part in [*workers, *hosts]:
         part.stop()
+    sink.stop()
     redis.stop()
+
+
+@dataclass
+class Cluster:
+    redis: RedisServer
+    hosts: list[Host]
+    workers: list[Worker]
+    mail: SmtpSink
 
 
 class Spike:
@@ -142,7 +160,7 @@ def _change(site: Site, host: Host, status: str) -> None:
 def test_under_a_spike_changes_on_host_a_are_fresh_on_host_b(site, cluster):
     """While both hosts answer a spike, is every answer a 200, does each of ten changes made
     through host A's API show on host B within 250 ms (median) and never go backwards?"""
-    _, (host_a, host_b) = cluster
+    host_a, host_b = cluster.hosts
     spike = Spike([host_a, host_b])
     waits = []
     for status in STATUSES * 3:
@@ -160,7 +178,7 @@ def test_under_a_spike_changes_on_host_a_are_fresh_on_host_b(site, cluster):
 def test_without_redis_both_hosts_serve_log_in_and_catch_up(site, cluster):
     """With Redis stopped, do both hosts keep serving, let a manager log in, and show a
     change within the re-check period; once Redis is back, are changes pushed again?"""
-    redis, (host_a, host_b) = cluster
+    redis, (host_a, host_b) = cluster.redis, cluster.hosts
     _change(site, host_a, "operational")
     wait_for(lambda: host_b.component_status(site.code) == "operational", 5)
     redis.stop()
@@ -183,9 +201,43 @@ def test_without_redis_both_hosts_serve_log_in_and_catch_up(site, cluster):
     assert statistics.median(waits) < FRESH, waits
 
 
+def test_a_worker_killed_mid_delivery_loses_no_mail(site, cluster):
+    """With two RQ workers sharing the delivery of an incident to 150 subscribers, when one is
+    killed (SIGKILL) mid-delivery, does every subscriber still get the mail, with at most one
+    copy sent twice?"""
+    addresses = [f"s{n:03}@example.com" for n in range(150)]
+    app = make_app(site.url)
+    with app.app_context():
+        for address in addresses:
+            confirmed(address)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    cluster.mail.behaviour.delay = 0.01  # so the kill lands mid-delivery
+    body = {
+        "incident": {
+            "name": "Payments failing",
+            "body": "Looking into it.",
+            "deliver_notifications": True,
+        }
+    }
+    assert cluster.hosts[0].api("POST", "/api/v1/incidents", site.token, body) == 201
+    cluster.mail.wait_for(20, timeout=30)
+    cluster.workers[0].stop(signal.SIGKILL)
+    assert len(cluster.mail.received) < len(addresses), "the kill came too late to test anything"
+
+    def everybody_has_it() -> bool:
+        return {a for r in cluster.mail.received for a in r.recipients} >= set(addresses)
+
+    wait_for(everybody_has_it, 60, step=0.2)
+    time.sleep(1.5)  # anything still to come would be a duplicate
+    counts = Counter(a for r in cluster.mail.received for a in r.recipients)
+    assert sum(n - 1 for n in counts.values()) <= 1, [a for a, n in counts.items() if n > 1]
+
+
 def test_when_host_a_dies_mid_spike_host_b_keeps_serving(site, cluster):
     """Killed outright (master and workers), does host A leave host B answering every request?"""
-    _, (host_a, host_b) = cluster
+    host_a, host_b = cluster.hosts
     spike = Spike([host_b])
     time.sleep(0.5)
     host_a.kill()
