@@ -77,7 +77,7 @@ _SECTIONS = {
     "suppress": "subscribers",
     "token": "tokens",
     "alert_rule": "alert_rules",
-    "template": "templates",
+    "template": "incidents",  # reached from the Incidents page (the nav keeps to one row)
     "two_factor": "account",
     "priority": "settings",
     "metrics": "metrics",
