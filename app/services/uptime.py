@@ -65,7 +65,9 @@ class DayUptime:
     incidents: tuple[IncidentRef, ...]  # incidents and maintenance that touched it, by start
     level: str  # nodata, up, minor, partial or major: the bar's colour class
     summary: str  # the day's downtime in words, without the date
-    description: str  # date, downtime and the incidents, for the bar's link and tooltip
+    # "<label>: <headline>[: <incidents>]": the bar's tooltip and its link's name; the popover
+    # script reads the label and headline back from it, so neither ever holds ": ".
+    description: str
     ongoing: bool = False  # an outage is happening now (today only)
     headline: str = ""  # the downtime in words without the incidents, atop the day's popover
     # Worked out once here, not per bar in the template (thousands of bars per render):
@@ -90,6 +92,12 @@ class DayUptime:
     @property
     def iso(self) -> str:
         return self.day.isoformat()
+
+    @property
+    def popover_events(self) -> list[list]:
+        """The day's incidents as [id, name, is maintenance]: the popover's list, kept short
+        because the status page carries it for every day with downtime."""
+        return [[ref.id, ref.name, 1 if ref.maintenance else 0] for ref in self.incidents]
 
 
 def day_uptime(

@@ -48,7 +48,8 @@ def _open_index(new_page, live_server, width: int, **options):
 
 
 def _popover_of(page, link):
-    return page.locator(f"#{link.get_attribute('data-popover')}")
+    """The popover uptime.js built for `link` (it names it in aria-controls on first opening)."""
+    return page.locator(f"#{link.get_attribute('aria-controls')}")
 
 
 @pytest.mark.parametrize("screen", list(WIDTHS))
@@ -60,6 +61,7 @@ def test_keyboard_opens_the_day_and_escape_closes_it(new_page, live_server, outa
     assert link.is_visible()
     assert link.get_attribute("role") == "button"
     assert link.get_attribute("aria-expanded") == "false"
+    assert page.locator(".day-popover").count() == 0  # built when first opened
     link.focus()
     page.keyboard.press("Enter")
     popover = _popover_of(page, link)
@@ -67,7 +69,11 @@ def test_keyboard_opens_the_day_and_escape_closes_it(new_page, live_server, outa
     assert popover.evaluate("box => box.matches(':popover-open') && document.activeElement === box")
     assert link.get_attribute("aria-expanded") == "true"
     assert page.url == f"{live_server.url}/"  # the script kept the link from navigating
-    assert "Database failover" in popover.inner_text()
+    lines = [line for line in popover.inner_text().splitlines() if line]
+    day = datetime.fromisoformat(outage_day)
+    label = f"{day:%b} {day.day}, {day.year}"
+    assert lines[:3] == [label, "1 hour of downtime", "Database failover"]
+    assert lines[-1] == f"All of {lines[0]} in the history"
     box, viewport = popover.bounding_box(), page.viewport_size
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]  # not cut off
     page.keyboard.press("Tab")
@@ -79,6 +85,7 @@ def test_keyboard_opens_the_day_and_escape_closes_it(new_page, live_server, outa
     assert link.evaluate("link => document.activeElement === link")
     page.keyboard.press(" ")  # a button answers Space too
     assert popover.is_visible()
+    assert page.locator(".day-popover").count() == 1  # the same popover, not a second one
 
 
 def test_a_tap_opens_the_day_on_a_phone(new_page, live_server, outage_day):
@@ -98,6 +105,11 @@ def test_without_javascript_the_day_links_to_its_history(new_page, live_server, 
     page = _open_index(new_page, live_server, 1280, java_script_enabled=False)
     link = page.locator("a.day-link").first
     assert link.get_attribute("href") == f"/history?day={outage_day}"
+    day = datetime.fromisoformat(outage_day)
+    said = f"{day:%b} {day.day}, {day.year}: 1 hour of downtime: Database failover"
+    assert link.get_attribute("title") == said  # its tooltip, and its name when read aloud
+    assert link.get_attribute("role") is None  # a plain link
+    assert page.get_by_role("link", name=said).count() == 1
     link.focus()
     page.keyboard.press("Enter")
     page.wait_for_url(f"**/history?day={outage_day}")
