@@ -13,6 +13,9 @@ def test_ungrouped_components_sit_under_other_components(app, client, make_compo
     html = client.get("/").get_data(as_text=True)
     assert '<h3 class="others-heading">Other components</h3>' in html
     assert html.index("Core services") < html.index("Other components") < html.index("Website")
+    # On a phone the bars span fewer days; every row says how many, Other components too.
+    assert html.count('<span class="narrow-only"> days ago</span>') == 0
+    assert html.count('days ago</span><span class="narrow-only">') == 2
 
 
 def test_a_page_without_groups_has_no_other_components_heading(app, client, make_component):
