@@ -23,14 +23,17 @@ from sqlalchemy import func, select, text
 from app.extensions import db
 from app.models import Component, ComponentGroup, ComponentStatus, ComponentStatusPeriod, Incident
 from app.services import audit, validate
+from app.services.alert_quiet import parse_minutes
 from app.services.errors import Conflict, Invalid
 from app.services.import_fields import Fields
 from app.services.import_incidents import import_incident
+from app.services.import_setup import import_settings_setup, import_setup
 from app.services.page import SETTINGS_ID, bump_version, get_settings, parse_time_zone
 from app.services.tx import transactional
 
 FORMAT = "herald-page"
-SUPPORTED_VERSIONS = (1,)
+# 1: before images, templates, series, alert rules, follows and the ITIL fields.
+SUPPORTED_VERSIONS = (1, 2)
 
 
 @dataclass
@@ -93,6 +96,7 @@ def import_page(
     result = ImportResult()
     if not held and (settings := root.child("settings")) is not None:
         _settings(settings)
+        import_settings_setup(root, get_settings())
         result.settings_imported = True
     groups = _groups(root.items("component_groups"), result, tick)
     components, new_components = _components(root.items("components"), groups, result, tick)
@@ -102,6 +106,7 @@ def import_page(
             import_incident(item, kind, components, incident_ids, result, tick)
     for item, component in new_components:
         _status_periods(item, component, incident_ids)
+    import_setup(root, components, incident_ids, result, tick)
     _advance_incident_ids()
     bump_version()
     audit.record(
@@ -128,6 +133,7 @@ def _settings(item: Fields) -> None:
     settings.count_maintenance_as_downtime = item.flag(
         "count_maintenance_as_downtime", bool(settings.count_maintenance_as_downtime)
     )
+    settings.alert_quiet_minutes = item.check("alert_quiet_minutes", parse_minutes, required=False)
     colour = item.raw("accent_color", required=False)
     if colour is not None:
         settings.accent_color = validate.color(colour, item.at("accent_color"))

@@ -3,6 +3,7 @@ Statuspage, whole, and never half?"""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from functools import partial
@@ -18,9 +19,17 @@ from app.models import AuditEvent, Component, ComponentStatusPeriod, Incident
 from app.services import incidents
 from tests.conftest import ROOT
 from tests.integration.ops.conftest import Databases
+from tests.integration.ops.page_setup import configure_page, table_contents
 from tests.integration.ops.site import build_page
 
 STATUSPAGE = ROOT / "tests" / "fixtures" / "statuspage"
+_SETUP_SECTIONS = (
+    "priority_matrix",
+    "incident_templates",
+    "maintenance_series",
+    "alert_rules",
+    "upstream_follows",
+)
 
 
 def _migrated(databases: Databases, url: str | None = None):
@@ -54,10 +63,20 @@ def both_kinds(tmp_path):
     postgresql.close()
 
 
+def _tables(app) -> dict[str, list]:
+    with app.app_context():
+        contents = table_contents()
+        db.session.remove()
+    return contents
+
+
 def test_a_page_moves_from_sqlite_to_postgresql_and_back_unchanged(both_kinds, tmp_path):
     """Export from SQLite, import into PostgreSQL, export again, import into a new SQLite:
-    are all three exports identical (settings, groups, components and their history,
-    incidents with updates, changes, revisions and postmortems, maintenance)?"""
+    are all three exports identical, and does every table a visitor or a manager sees hold
+    the same rows in all three databases (settings and images, groups, components and their
+    history, incidents with updates, changes, revisions, postmortems and classification,
+    maintenance, the priority matrix, templates, recurring maintenance and its occurrences,
+    alert rules, upstream follows)?"""
     sqlite, postgresql = both_kinds
     source = _migrated(sqlite)
     with source.app_context():
@@ -65,30 +84,56 @@ def test_a_page_moves_from_sqlite_to_postgresql_and_back_unchanged(both_kinds, t
         first = db.session.scalars(select(Incident).order_by(Incident.id)).first()
         incidents.edit_update(first.updates[-1], body="Corrected wording.", actor="test")
         incidents.delete_incident(db.session.get(Incident, first.id + 1), actor="test")
+        configure_page()
         db.session.remove()
     original = _export(source, tmp_path / "sqlite.json")
+    assert original["schema_version"] == 2
     assert original["incidents"][0]["updates"][0]["revisions"]
     assert original["maintenance"] and original["components"][0]["status_periods"]
+    for section in _SETUP_SECTIONS:
+        assert original[section], section
+    assert set(original["images"]) == {"logo", "favicon"}
+    assert len(original["maintenance_series"][0]["occurrences"]) >= 2
+    assert "owner" not in json.dumps(original) and "two_factor" not in json.dumps(original)
+    tables = _tables(source)
+    assert set(tables) >= {"page_images", "maintenance_occurrence", "upstream_follow"}
 
     middle = _migrated(postgresql)
     imported = _run(middle, "import", str(tmp_path / "sqlite.json"))
     assert imported.exit_code == 0, imported.output + imported.stderr
+    assert "2 incident templates, 1 maintenance series, 2 alert rules, 1 upstream follows" in (
+        imported.output
+    )
     assert _export(middle, tmp_path / "postgresql.json") == original
+    assert _tables(middle) == tables
 
     back = _migrated(sqlite)
     assert _run(back, "import", str(tmp_path / "postgresql.json")).exit_code == 0
     assert _export(back, tmp_path / "back.json") == original
+    assert _tables(back) == tables
     with back.app_context():
         # Incident ids kept (links keep working) and new incidents continue after them.
         ids = [i["id"] for i in original["incidents"]]
         assert sorted(db.session.scalars(select(Incident.id))) == sorted(
             ids + [m["id"] for m in original["maintenance"]]
         )
+        classified = db.session.scalars(select(Incident).where(Incident.priority.is_not(None)))
+        assert [(i.name, i.priority, i.owner_id) for i in classified] == [
+            ("Checkout failing", "p1", None)  # p1: the imported matrix, not the default
+        ]
+        assert _logo_as_served(back) == base64.b64decode(original["images"]["logo"]["data"])
         db.session.remove()
     with middle.app_context():
         opened = incidents.open_incident(name="After the move", impact="minor", message="New.")
         assert opened.id > max(ids)
         db.session.remove()
+
+
+def _logo_as_served(app) -> bytes:
+    """The logo as a visitor's browser fetches it, from the link the page gives."""
+    page = app.test_client().get("/").get_data(as_text=True)
+    link = next(part for part in page.split('"') if "/logo-" in part)
+    return app.test_client().get(link).data
 
 
 def test_import_refuses_a_page_with_content_and_merges_only_what_is_missing(databases, tmp_path):
