@@ -46,11 +46,16 @@ class Fields:
                 value, "it", max_len=max_len, required=required, multiline=multiline
             )
         except Invalid as exc:
-            raise self._invalid(key, exc) from exc
+            raise self.refused(key, exc) from exc
 
-    def _invalid(self, key: str, exc: Invalid) -> Invalid:
-        # The checks' messages start with the field's label ("It is too long…").
-        return Invalid(f"{self.at(key)}: {exc.message[:1].lower()}{exc.message[1:]}")
+    def refused(self, key: str, exc: Invalid) -> Invalid:
+        """A check's refusal of the value at `key`, named by its place in the file."""
+        message = exc.message
+        # The checks' messages start with the field's label ("It is too long…"); an
+        # abbreviation ("SVG images…") keeps its capitals.
+        if message[1:2].islower():
+            message = message[:1].lower() + message[1:]
+        return Invalid(f"{self.at(key)}: {message}")
 
     def check(self, key: str, parse: Callable, *, required: bool = True):
         """The value parsed by a service's own parser; its refusal names this place."""
@@ -60,7 +65,7 @@ class Fields:
         try:
             return parse(value)
         except Invalid as exc:
-            raise self._invalid(key, exc) from exc
+            raise self.refused(key, exc) from exc
 
     def binary(self, key: str) -> bytes:
         """Bytes written as base64 (the standard alphabet, with padding)."""
@@ -93,7 +98,7 @@ class Fields:
         try:
             return validate.http_url(value, "it")
         except Invalid as exc:
-            raise self._invalid(key, exc) from exc
+            raise self.refused(key, exc) from exc
 
     def code(self, key: str, *, required=True) -> str | None:
         value = self.raw(key, required=required)

@@ -27,7 +27,9 @@ _STATUSES = {"incident": list(INCIDENT_STATUSES), "maintenance": list(MAINTENANC
 _IMPACTS = {"incident": list(Impact), "maintenance": [*Impact, "maintenance"]}
 
 
-def import_incident(item: Fields, kind: str, components, incident_ids, result, tick) -> None:
+def import_incident(
+    item: Fields, kind: str, components, incident_ids, spare_ids, result, tick
+) -> None:
     """Add the incident in `item` unless this page already has it (same kind, title, creation
     time and scheduled start)."""
     name = item.text("name", 200)
@@ -74,6 +76,9 @@ def import_incident(item: Fields, kind: str, components, incident_ids, result, t
     _classify(incident, item)
     if file_id is not None and db.session.get(Incident, file_id) is None:
         incident.id = file_id  # links to /incidents/<id> keep working
+    else:
+        # Never the database's sequence: it knows nothing of the ids written explicitly.
+        incident.id = next(spare_ids)
     for position, affected in enumerate(item.items("affected_components")):
         code, component_name = _component_ref(affected)
         found = components.get(code)

@@ -91,12 +91,11 @@ def _images(item: Fields | None, settings: PageSettings) -> None:
         try:
             found = inspect_image(data, kind)
         except Invalid as exc:
-            raise Invalid(f"{image.at('data')}: {exc.message}") from exc
+            raise image.refused("data", exc) from exc
         claimed = image.choice("content_type", sorted(set(FORMATS.values())))
         if claimed != found.content_type:
             raise Invalid(
-                f"{image.at('content_type')}: says {claimed}, but the data is a "
-                f"{found.content_type} image."
+                f"{image.at('content_type')}: says {claimed}, but the data is {found.content_type}."
             )
         row = db.session.get(PageImage, kind) or PageImage(kind=kind)
         row.content_type, row.data = claimed, data

@@ -15,7 +15,8 @@ the same import twice adds nothing the second time.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
@@ -32,6 +33,7 @@ from app.services.page import SETTINGS_ID, bump_version, get_settings, parse_tim
 from app.services.tx import transactional
 
 FORMAT = "herald-page"
+_INCIDENT_KINDS = (("incidents", "incident"), ("maintenance", "maintenance"))
 # 1: before images, templates, series, alert rules, follows and the ITIL fields.
 SUPPORTED_VERSIONS = (1, 2)
 
@@ -101,9 +103,10 @@ def import_page(
     groups = _groups(root.items("component_groups"), result, tick)
     components, new_components = _components(root.items("components"), groups, result, tick)
     incident_ids: dict[int, int] = {}
-    for key, kind in (("incidents", "incident"), ("maintenance", "maintenance")):
+    spare_ids = _spare_incident_ids(root)
+    for key, kind in _INCIDENT_KINDS:
         for item in root.items(key):
-            import_incident(item, kind, components, incident_ids, result, tick)
+            import_incident(item, kind, components, incident_ids, spare_ids, result, tick)
     for item, component in new_components:
         _status_periods(item, component, incident_ids)
     import_setup(root, components, incident_ids, result, tick)
@@ -247,6 +250,15 @@ def _status_periods(item: Fields, component: Component, incident_ids: dict[int, 
                 incident_id=incident_ids.get(incident) if incident is not None else None,
             )
         )
+
+
+def _spare_incident_ids(root: Fields) -> Iterator[int]:
+    """Ids for incidents whose own is taken or missing: above every id the page and the
+    file hold, so that no incident of the file later finds its id given away."""
+    in_file = [item.value.get("id") for key, _ in _INCIDENT_KINDS for item in root.items(key)]
+    ids = [i for i in in_file if type(i) is int and 0 <= i < 2**31]
+    here = db.session.scalar(select(func.coalesce(func.max(Incident.id), 0)))
+    return itertools.count(max([here, *ids]) + 1)
 
 
 def _advance_incident_ids() -> None:

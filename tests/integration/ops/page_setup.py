@@ -1,11 +1,14 @@
-"""What configures a page beyond what it shows, written through the services, and every
-table's content read back in a shape two databases can compare."""
+"""What configures a page beyond what it shows, written through the services; every
+table's content read back in a shape two databases can compare; running the commands."""
 
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
+from pathlib import Path
 
+from flask_migrate import upgrade
 from PIL import Image
 from sqlalchemy import select
 
@@ -25,6 +28,7 @@ from app.services import (
     upstream,
     users,
 )
+from tests.integration.ops.conftest import Databases
 
 # Not page content, each for a reason docs/export-format.md gives: accounts and their
 # secrets, subscribers (personal data with consent records), this install's own log,
@@ -62,6 +66,31 @@ NOT_CARRIED_COLUMNS = {
     },
     "upstream_follow": {"upstream_status"},
 }
+
+
+def migrated(databases: Databases, url: str | None = None):
+    """A new database of `databases`' kind, migrated, and an app on it."""
+    app = databases.app(url)
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    return app
+
+
+def run_cli(app, *args: str):
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=list(args))
+        db.session.remove()
+    return result
+
+
+def export_to(app, path: Path) -> dict:
+    """`flask export path`, read back without its time of writing."""
+    result = run_cli(app, "export", str(path))
+    assert result.exit_code == 0, result.output + result.stderr
+    document = json.loads(path.read_text())
+    document.pop("exported_at")
+    return document
 
 
 def png(width: int, height: int, colour: str) -> bytes:
