@@ -9,8 +9,9 @@ is written. One audit event records the import; the page version moves once.
 
 Into an empty page, everything is imported as it is. With `merge`, what the
 page already has is kept — component groups and components by code, incidents
-by kind, title and creation time — and the rest is added after it, so running
-the same import twice adds nothing the second time.
+by kind, title, creation time and scheduled start, and what import_setup.py
+reads by its own keys — and the rest is added after it, so running the same
+import twice adds nothing the second time.
 """
 
 from __future__ import annotations
