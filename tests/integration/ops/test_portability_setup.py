@@ -118,6 +118,20 @@ def _spoils(document: dict) -> list[tuple[callable, str]]:
             f"incidents[{checkout}].urgency: must be one of critical, high, medium, low",
         ),
         (
+            lambda d: d["incidents"][checkout].update(urgency=None),
+            f"incidents[{checkout}].priority: a priority needs internal_impact and urgency.",
+        ),
+        (
+            lambda d: d["priority_matrix"].append(dict(d["priority_matrix"][0])),
+            "priority_matrix[16]: a second cell for",
+        ),
+        (
+            lambda d: d["incident_templates"][template]["components"].append(
+                dict(d["incident_templates"][template]["components"][0])
+            ),
+            f"incident_templates[{template}].components[2].code: ",
+        ),
+        (
             lambda d: d["incident_templates"][template]["components"][1].update(code="nosuch"),
             f"incident_templates[{template}].components[1].code: no component has the code nosuch.",
         ),
