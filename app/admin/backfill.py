@@ -10,6 +10,7 @@ from app.admin.incident_forms import BackfillForm
 from app.models import Component
 from app.services import backfill
 from app.services import components as component_service
+from app.services import priority as priority_service
 from app.templating import page_zone
 
 
@@ -17,9 +18,11 @@ from app.templating import page_zone
 def incident_backfill():
     components = component_service.list_components()
     form = BackfillForm(offered=components)
+    form.offer_owners(priority_service.owner_candidates())
 
     def save():
         incident = backfill.backfill_incident(
+            **form.classification(),
             name=form.title.data,
             impact=form.impact.data,
             updates=form.past_updates,

@@ -118,7 +118,7 @@ class PastUpdateRow(Form):
         return not (self.at.data or "").strip() and not (self.message.data or "").strip()
 
 
-class BackfillForm(OffersComponents, AdminForm):
+class BackfillForm(OffersComponents, Classification, AdminForm):
     """A past incident: its updates are the rows that are not left empty.
 
     After validation, `past_updates` holds them with their times read in the page's zone.

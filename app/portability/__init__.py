@@ -7,5 +7,16 @@ from a Statuspage page's public /api/v2 documents.
   every value through the same checks and text rule as the forms, one transaction.
 """
 
+from __future__ import annotations
+
+from datetime import datetime
+
 FORMAT = "herald-page"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def stamp(value: datetime | None) -> str | None:
+    """UTC, microseconds, `Z`: the one spelling every database round-trips."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")

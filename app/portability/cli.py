@@ -29,7 +29,8 @@ def _write_atomically(target: Path, text: str) -> None:
 @click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
 def export_command(file: Path) -> None:
-    """Write the whole page (settings, components, incidents, maintenance) to FILE as JSON."""
+    """Write the whole page (settings, images, components, incidents, maintenance, templates,
+    recurring maintenance, alert rules, upstream follows) to FILE as JSON."""
     document = export_page()
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if str(file) == "-":
@@ -79,7 +80,16 @@ def _load_statuspage(sources: tuple[str, ...], timeout: float) -> tuple[dict, st
 
 
 def _total(document: dict) -> int:
-    keys = ("component_groups", "components", "incidents", "maintenance")
+    keys = (
+        "component_groups",
+        "components",
+        "incidents",
+        "maintenance",
+        "incident_templates",
+        "maintenance_series",
+        "alert_rules",
+        "upstream_follows",
+    )
     return sum(len(document.get(key) or []) for key in keys if isinstance(document.get(key), list))
 
 

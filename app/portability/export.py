@@ -1,9 +1,10 @@
 """The page as one JSON-ready document (docs/export-format.md): settings, component groups,
-components with their status history, incidents and maintenance with every update."""
+components with their status history, incidents and maintenance with every update; what
+configures the page (images, templates, recurring maintenance…) is in export_setup.py."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 
 from sqlalchemy import select
@@ -19,15 +20,9 @@ from app.models import (
     IncidentUpdate,
     utcnow,
 )
-from app.portability import FORMAT, SCHEMA_VERSION
+from app.portability import FORMAT, SCHEMA_VERSION, stamp
+from app.portability.export_setup import export_setup
 from app.services.page import get_settings
-
-
-def stamp(value: datetime | None) -> str | None:
-    """UTC, microseconds, `Z`: the one spelling every database round-trips."""
-    if value is None:
-        return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _day(value: date | None) -> str | None:
@@ -42,7 +37,7 @@ def _generator() -> str:
 
 
 def export_page() -> dict:
-    """Everything a visitor of the page can see, and its history."""
+    """Everything a visitor of the page can see, its history, and how it is run."""
     settings = get_settings()
     return {
         "format": FORMAT,
@@ -58,11 +53,13 @@ def export_page() -> dict:
             "support_url": settings.support_url,
             "time_zone": settings.time_zone,
             "count_maintenance_as_downtime": bool(settings.count_maintenance_as_downtime),
+            "alert_quiet_minutes": settings.alert_quiet_minutes,
         },
         "component_groups": [_group(g) for g in _groups()],
         "components": [_component(c) for c in _components()],
         "incidents": [_incident(i) for i in _incidents(IncidentKind.INCIDENT)],
         "maintenance": [_incident(i) for i in _incidents(IncidentKind.MAINTENANCE)],
+        **export_setup(),
     }
 
 
@@ -152,6 +149,10 @@ def _incident(incident: Incident) -> dict:
         "name": incident.name,
         "status": incident.status,
         "impact": incident.impact,
+        # The managers' classification; its owner is a user, and users are not exported.
+        "internal_impact": incident.internal_impact,
+        "urgency": incident.urgency,
+        "priority": incident.priority,
         "created_at": stamp(incident.created_at),
         "updated_at": stamp(incident.updated_at),
         "started_at": stamp(incident.started_at),

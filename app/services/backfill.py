@@ -18,7 +18,7 @@ from app.models import (
     IncidentStatus,
     utcnow,
 )
-from app.services import audit, validate
+from app.services import audit, priority, validate
 from app.services.errors import Invalid
 from app.services.incidents import (
     MAX_MESSAGE,
@@ -93,8 +93,15 @@ def backfill_incident(
     components: Mapping[int, str] | None = None,
     actor=None,
     now: datetime | None = None,
+    internal_impact: str | None = None,
+    urgency: str | None = None,
+    owner_id: int | None = None,
 ) -> Incident:
-    """Record a past, resolved incident with explicit times (oldest update first)."""
+    """Record a past, resolved incident with explicit times (oldest update first).
+
+    `internal_impact`, `urgency` (its priority follows) and `owner_id` classify it as
+    `incidents.open_incident` does: a past outage still counts in the managers' figures.
+    """
     now = now or utcnow()
     name = validate.text(name, "title", max_len=MAX_TITLE)
     impact = parse_impact(impact)
@@ -129,6 +136,9 @@ def backfill_incident(
         started_at=started,
         updated_at=ended,
     )
+    classified = priority.assign(
+        incident, internal_impact=internal_impact, urgency=urgency, owner_id=owner_id
+    )
     db.session.add(incident)
     db.session.flush()
     _affect(incident, changes)
@@ -147,5 +157,5 @@ def backfill_incident(
         for component, status in changes.items():
             _insert_past_period(component, status, started, ended, incident.id)
     bump_version()
-    audit.record(actor, "incident.backfill", "incident", incident.id, name=name)
+    audit.record(actor, "incident.backfill", "incident", incident.id, name=name, **classified)
     return incident

@@ -6,7 +6,10 @@ exactly which value to look at.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 from app.services import validate
@@ -43,11 +46,50 @@ class Fields:
                 value, "it", max_len=max_len, required=required, multiline=multiline
             )
         except Invalid as exc:
-            raise self._invalid(key, exc) from exc
+            raise self.refused(key, exc) from exc
 
-    def _invalid(self, key: str, exc: Invalid) -> Invalid:
-        # The checks' messages start with the field's label ("It is too long…").
-        return Invalid(f"{self.at(key)}: {exc.message[:1].lower()}{exc.message[1:]}")
+    def refused(self, key: str, exc: Invalid) -> Invalid:
+        """A check's refusal of the value at `key`, named by its place in the file."""
+        message = exc.message
+        # The checks' messages start with the field's label ("It is too long…"); an
+        # abbreviation ("SVG images…") keeps its capitals.
+        if message[1:2].islower():
+            message = message[:1].lower() + message[1:]
+        return Invalid(f"{self.at(key)}: {message}")
+
+    def check(self, key: str, parse: Callable, *, required: bool = True):
+        """The value parsed by a service's own parser; its refusal names this place."""
+        value = self.raw(key, required=required)
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except Invalid as exc:
+            raise self.refused(key, exc) from exc
+
+    def binary(self, key: str) -> bytes:
+        """Bytes written as base64 (the standard alphabet, with padding)."""
+        value = self.raw(key)
+        if not isinstance(value, str):
+            raise Invalid(f"{self.at(key)}: must be a base64 string.")
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise Invalid(f"{self.at(key)}: is not valid base64 ({exc}).") from exc
+
+    def codes(self, key: str) -> list[str]:
+        """A list of component codes (optional: none)."""
+        value = self.raw(key, required=False)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise Invalid(f"{self.at(key)}: must be a list.")
+        for index, code in enumerate(value):
+            if not isinstance(code, str) or not _CODE.match(code):
+                raise Invalid(
+                    f"{self.at(key)}[{index}]: must be 1 to 12 lowercase letters or digits."
+                )
+        return value
 
     def url(self, key: str) -> str | None:
         value = self.raw(key, required=False)
@@ -56,7 +98,7 @@ class Fields:
         try:
             return validate.http_url(value, "it")
         except Invalid as exc:
-            raise self._invalid(key, exc) from exc
+            raise self.refused(key, exc) from exc
 
     def code(self, key: str, *, required=True) -> str | None:
         value = self.raw(key, required=required)

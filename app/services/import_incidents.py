@@ -12,9 +12,13 @@ from app.models import (
     Impact,
     Incident,
     IncidentUpdate,
+    InternalImpact,
+    Priority,
     UpdateRevision,
+    Urgency,
 )
 from app.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
+from app.services import priority
 from app.services.errors import Invalid
 from app.services.import_fields import Fields
 from app.services.incidents import MAX_MESSAGE, MAX_POSTMORTEM
@@ -23,13 +27,23 @@ _STATUSES = {"incident": list(INCIDENT_STATUSES), "maintenance": list(MAINTENANC
 _IMPACTS = {"incident": list(Impact), "maintenance": [*Impact, "maintenance"]}
 
 
-def import_incident(item: Fields, kind: str, components, incident_ids, result, tick) -> None:
-    """Add the incident in `item` unless this page already has it (same kind, title, start)."""
+def import_incident(
+    item: Fields, kind: str, components, incident_ids, spare_ids, result, tick
+) -> None:
+    """Add the incident in `item` unless this page already has it (same kind, title, creation
+    time and scheduled start)."""
     name = item.text("name", 200)
     created_at = item.time("created_at")
+    scheduled_for = item.time("scheduled_for", required=False)
+    # The occurrences of a recurring maintenance share a title and a creation time.
     existing = db.session.scalar(
         select(Incident).where(
-            Incident.kind == kind, Incident.name == name, Incident.created_at == created_at
+            Incident.kind == kind,
+            Incident.name == name,
+            Incident.created_at == created_at,
+            Incident.scheduled_for.is_(None)
+            if scheduled_for is None
+            else Incident.scheduled_for == scheduled_for,
         )
     )
     file_id = item.integer("id", required=False)
@@ -51,7 +65,7 @@ def import_incident(item: Fields, kind: str, components, incident_ids, result, t
         started_at=item.time("started_at", required=False) or created_at,
         monitoring_at=item.time("monitoring_at", required=False),
         resolved_at=item.time("resolved_at", required=False),
-        scheduled_for=item.time("scheduled_for", required=False),
+        scheduled_for=scheduled_for,
         scheduled_until=item.time("scheduled_until", required=False),
     )
     if kind == "maintenance" and (
@@ -59,8 +73,12 @@ def import_incident(item: Fields, kind: str, components, incident_ids, result, t
     ):
         raise Invalid(f"{item.path}: maintenance needs scheduled_for and scheduled_until.")
     _postmortem(incident, item.child("postmortem"))
+    _classify(incident, item)
     if file_id is not None and db.session.get(Incident, file_id) is None:
         incident.id = file_id  # links to /incidents/<id> keep working
+    else:
+        # Never the database's sequence: it knows nothing of the ids written explicitly.
+        incident.id = next(spare_ids)
     for position, affected in enumerate(item.items("affected_components")):
         code, component_name = _component_ref(affected)
         found = components.get(code)
@@ -85,6 +103,20 @@ def import_incident(item: Fields, kind: str, components, incident_ids, result, t
             result.renumbered[file_id] = incident.id
     result.count(label, added=True)
     tick()
+
+
+def _classify(incident: Incident, item: Fields) -> None:
+    """The managers' classification. Its owner is a user, and users are not exported."""
+    impact = item.choice("internal_impact", list(InternalImpact), required=False)
+    urgency = item.choice("urgency", list(Urgency), required=False)
+    incident.internal_impact = InternalImpact(impact) if impact else None
+    incident.urgency = Urgency(urgency) if urgency else None
+    derived = priority.derive(incident.internal_impact, incident.urgency)
+    kept = item.choice("priority", list(Priority), required=False)
+    if kept is not None and derived is None:
+        raise Invalid(f"{item.at('priority')}: a priority needs internal_impact and urgency.")
+    # The file's priority, when it has one: the matrix may have changed since it was derived.
+    incident.priority = Priority(kept) if kept else derived
 
 
 def _postmortem(incident: Incident, item: Fields | None) -> None:

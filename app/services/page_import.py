@@ -9,13 +9,15 @@ is written. One audit event records the import; the page version moves once.
 
 Into an empty page, everything is imported as it is. With `merge`, what the
 page already has is kept — component groups and components by code, incidents
-by kind, title and creation time — and the rest is added after it, so running
-the same import twice adds nothing the second time.
+by kind, title, creation time and scheduled start, and what import_setup.py
+reads by its own keys — and the rest is added after it, so running the same
+import twice adds nothing the second time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, text
@@ -23,14 +25,18 @@ from sqlalchemy import func, select, text
 from app.extensions import db
 from app.models import Component, ComponentGroup, ComponentStatus, ComponentStatusPeriod, Incident
 from app.services import audit, validate
+from app.services.alert_quiet import parse_minutes
 from app.services.errors import Conflict, Invalid
 from app.services.import_fields import Fields
 from app.services.import_incidents import import_incident
+from app.services.import_setup import import_settings_setup, import_setup
 from app.services.page import SETTINGS_ID, bump_version, get_settings, parse_time_zone
 from app.services.tx import transactional
 
 FORMAT = "herald-page"
-SUPPORTED_VERSIONS = (1,)
+_INCIDENT_KINDS = (("incidents", "incident"), ("maintenance", "maintenance"))
+# 1: before images, templates, series, alert rules, follows and the ITIL fields.
+SUPPORTED_VERSIONS = (1, 2)
 
 
 @dataclass
@@ -93,15 +99,18 @@ def import_page(
     result = ImportResult()
     if not held and (settings := root.child("settings")) is not None:
         _settings(settings)
+        import_settings_setup(root, get_settings())
         result.settings_imported = True
     groups = _groups(root.items("component_groups"), result, tick)
     components, new_components = _components(root.items("components"), groups, result, tick)
     incident_ids: dict[int, int] = {}
-    for key, kind in (("incidents", "incident"), ("maintenance", "maintenance")):
+    spare_ids = _spare_incident_ids(root)
+    for key, kind in _INCIDENT_KINDS:
         for item in root.items(key):
-            import_incident(item, kind, components, incident_ids, result, tick)
+            import_incident(item, kind, components, incident_ids, spare_ids, result, tick)
     for item, component in new_components:
         _status_periods(item, component, incident_ids)
+    import_setup(root, components, incident_ids, result, tick)
     _advance_incident_ids()
     bump_version()
     audit.record(
@@ -128,6 +137,7 @@ def _settings(item: Fields) -> None:
     settings.count_maintenance_as_downtime = item.flag(
         "count_maintenance_as_downtime", bool(settings.count_maintenance_as_downtime)
     )
+    settings.alert_quiet_minutes = item.check("alert_quiet_minutes", parse_minutes, required=False)
     colour = item.raw("accent_color", required=False)
     if colour is not None:
         settings.accent_color = validate.color(colour, item.at("accent_color"))
@@ -241,6 +251,15 @@ def _status_periods(item: Fields, component: Component, incident_ids: dict[int, 
                 incident_id=incident_ids.get(incident) if incident is not None else None,
             )
         )
+
+
+def _spare_incident_ids(root: Fields) -> Iterator[int]:
+    """Ids for incidents whose own is taken or missing: above every id the page and the
+    file hold, so that no incident of the file later finds its id given away."""
+    in_file = [item.value.get("id") for key, _ in _INCIDENT_KINDS for item in root.items(key)]
+    ids = [i for i in in_file if type(i) is int and 0 <= i < 2**31]
+    here = db.session.scalar(select(func.coalesce(func.max(Incident.id), 0)))
+    return itertools.count(max([here, *ids]) + 1)
 
 
 def _advance_incident_ids() -> None:

@@ -256,6 +256,7 @@ def _pages(ids: dict) -> list[tuple[str, str, bool]]:
         ("admin-incidents", "/admin/incidents", True),
         ("admin-incident", f"/admin/incidents/{ids['active']}", True),
         ("admin-incident-new", "/admin/incidents/new", True),
+        ("admin-incident-backfill", "/admin/incidents/backfill", True),
         ("admin-maintenance", "/admin/maintenance", True),
         ("admin-maintenance-new", "/admin/maintenance/new", True),
         ("admin-maintenance-show", f"/admin/maintenance/{ids['maintenance']}", True),

@@ -255,6 +255,66 @@ def test_a_past_incident_ending_before_it_starts_is_refused(as_manager, make_com
     assert _count(Incident) == 0
 
 
+def _yesterday_rows() -> list[tuple[str, str, str]]:
+    yesterday = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%d")
+    return [
+        ("investigating", f"{yesterday}T02:00", "Errors seen."),
+        ("resolved", f"{yesterday}T03:30", "Fixed."),
+    ]
+
+
+def test_a_past_incident_is_classified_like_a_new_one(as_manager, manager_user, make_component):
+    """Can a manager give a past incident its internal impact, urgency and owner, and see
+    the priority the matrix gives, as on the new-incident form?"""
+    api = make_component("API")
+    form = as_manager.get("/admin/incidents/backfill").get_data(as_text=True)
+    assert 'name="internal_impact"' in form and 'name="urgency"' in form
+    assert "manager@example.com" in form  # offered as owner
+    response = _backfill(
+        as_manager,
+        api,
+        _yesterday_rows(),
+        internal_impact="significant",
+        urgency="high",
+        owner=str(manager_user.id),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    incident = _incident()
+    assert (incident.internal_impact, incident.urgency, incident.priority) == (
+        "significant",
+        "high",
+        "p2",
+    )
+    assert incident.owner_id == manager_user.id
+    page = as_manager.get(f"/admin/incidents/{incident.id}").get_data(as_text=True)
+    assert ">P2<" in page and "Owner manager@example.com" in page
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "incident.backfill")
+    ).one()
+    assert event.details["priority"] == "p2"
+
+
+def test_a_past_incident_left_unclassified_has_no_priority(as_manager, make_component):
+    """Left empty, the classification fields record a past incident without a priority."""
+    api = make_component("API")
+    assert _backfill(as_manager, api, _yesterday_rows()).status_code == 302
+    incident = _incident()
+    assert (incident.internal_impact, incident.urgency, incident.priority) == (None, None, None)
+    assert incident.owner_id is None
+
+
+def test_a_past_incident_with_a_bad_classification_is_refused(as_manager, make_component):
+    """An unknown urgency or an owner who may not own: a 400 naming it, nothing recorded."""
+    api = make_component("API")
+    refused = _backfill(as_manager, api, _yesterday_rows(), urgency="yesterday")
+    assert refused.status_code == 400
+    assert "Urgency must be one of: critical, high, medium, low." in refused.get_data(as_text=True)
+    bad_owner = _backfill(as_manager, api, _yesterday_rows(), owner="999")
+    assert bad_owner.status_code == 400
+    assert "The owner must be an active manager or admin." in bad_owner.get_data(as_text=True)
+    assert _count(Incident) == 0
+
+
 def test_a_past_incident_with_a_bad_date_is_refused(as_manager, make_component):
     """Is an unreadable date refused with a message naming the update?"""
     api = make_component("API")

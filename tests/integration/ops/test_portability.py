@@ -3,6 +3,7 @@ Statuspage, whole, and never half?"""
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from functools import partial
@@ -10,7 +11,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -18,32 +18,23 @@ from app.models import AuditEvent, Component, ComponentStatusPeriod, Incident
 from app.services import incidents
 from tests.conftest import ROOT
 from tests.integration.ops.conftest import Databases
+from tests.integration.ops.page_setup import (
+    configure_page,
+    export_to,
+    migrated,
+    run_cli,
+    table_contents,
+)
 from tests.integration.ops.site import build_page
 
 STATUSPAGE = ROOT / "tests" / "fixtures" / "statuspage"
-
-
-def _migrated(databases: Databases, url: str | None = None):
-    app = databases.app(url)
-    with app.app_context():
-        upgrade()
-        db.session.remove()
-    return app
-
-
-def _run(app, *args: str):
-    with app.app_context():
-        result = app.test_cli_runner().invoke(args=list(args))
-        db.session.remove()
-    return result
-
-
-def _export(app, path: Path) -> dict:
-    result = _run(app, "export", str(path))
-    assert result.exit_code == 0, result.output + result.stderr
-    document = json.loads(path.read_text())
-    document.pop("exported_at")
-    return document
+_SETUP_SECTIONS = (
+    "priority_matrix",
+    "incident_templates",
+    "maintenance_series",
+    "alert_rules",
+    "upstream_follows",
+)
 
 
 @pytest.fixture
@@ -54,36 +45,65 @@ def both_kinds(tmp_path):
     postgresql.close()
 
 
+def _tables(app) -> dict[str, list]:
+    with app.app_context():
+        contents = table_contents()
+        db.session.remove()
+    return contents
+
+
 def test_a_page_moves_from_sqlite_to_postgresql_and_back_unchanged(both_kinds, tmp_path):
     """Export from SQLite, import into PostgreSQL, export again, import into a new SQLite:
-    are all three exports identical (settings, groups, components and their history,
-    incidents with updates, changes, revisions and postmortems, maintenance)?"""
+    are all three exports identical, and does every table a visitor or a manager sees hold
+    the same rows in all three databases (settings and images, groups, components and their
+    history, incidents with updates, changes, revisions, postmortems and classification,
+    maintenance, the priority matrix, templates, recurring maintenance and its occurrences,
+    alert rules, upstream follows)?"""
     sqlite, postgresql = both_kinds
-    source = _migrated(sqlite)
+    source = migrated(sqlite)
     with source.app_context():
         build_page()
         first = db.session.scalars(select(Incident).order_by(Incident.id)).first()
         incidents.edit_update(first.updates[-1], body="Corrected wording.", actor="test")
         incidents.delete_incident(db.session.get(Incident, first.id + 1), actor="test")
+        configure_page()
         db.session.remove()
-    original = _export(source, tmp_path / "sqlite.json")
+    original = export_to(source, tmp_path / "sqlite.json")
+    assert original["schema_version"] == 2
     assert original["incidents"][0]["updates"][0]["revisions"]
     assert original["maintenance"] and original["components"][0]["status_periods"]
+    for section in _SETUP_SECTIONS:
+        assert original[section], section
+    assert set(original["images"]) == {"logo", "favicon"}
+    assert len(original["maintenance_series"][0]["occurrences"]) >= 2
+    assert "owner" not in json.dumps(original) and "two_factor" not in json.dumps(original)
+    tables = _tables(source)
+    assert set(tables) >= {"page_images", "maintenance_occurrence", "upstream_follow"}
 
-    middle = _migrated(postgresql)
-    imported = _run(middle, "import", str(tmp_path / "sqlite.json"))
+    middle = migrated(postgresql)
+    imported = run_cli(middle, "import", str(tmp_path / "sqlite.json"))
     assert imported.exit_code == 0, imported.output + imported.stderr
-    assert _export(middle, tmp_path / "postgresql.json") == original
+    assert "2 incident templates, 1 maintenance series, 2 alert rules, 1 upstream follows" in (
+        imported.output
+    )
+    assert export_to(middle, tmp_path / "postgresql.json") == original
+    assert _tables(middle) == tables
 
-    back = _migrated(sqlite)
-    assert _run(back, "import", str(tmp_path / "postgresql.json")).exit_code == 0
-    assert _export(back, tmp_path / "back.json") == original
+    back = migrated(sqlite)
+    assert run_cli(back, "import", str(tmp_path / "postgresql.json")).exit_code == 0
+    assert export_to(back, tmp_path / "back.json") == original
+    assert _tables(back) == tables
     with back.app_context():
         # Incident ids kept (links keep working) and new incidents continue after them.
         ids = [i["id"] for i in original["incidents"]]
         assert sorted(db.session.scalars(select(Incident.id))) == sorted(
             ids + [m["id"] for m in original["maintenance"]]
         )
+        classified = db.session.scalars(select(Incident).where(Incident.priority.is_not(None)))
+        assert [(i.name, i.priority, i.owner_id) for i in classified] == [
+            ("Checkout failing", "p1", None)  # p1: the imported matrix, not the default
+        ]
+        assert _logo_as_served(back) == base64.b64decode(original["images"]["logo"]["data"])
         db.session.remove()
     with middle.app_context():
         opened = incidents.open_incident(name="After the move", impact="minor", message="New.")
@@ -91,27 +111,34 @@ def test_a_page_moves_from_sqlite_to_postgresql_and_back_unchanged(both_kinds, t
         db.session.remove()
 
 
+def _logo_as_served(app) -> bytes:
+    """The logo as a visitor's browser fetches it, from the link the page gives."""
+    page = app.test_client().get("/").get_data(as_text=True)
+    link = next(part for part in page.split('"') if "/logo-" in part)
+    return app.test_client().get(link).data
+
+
 def test_import_refuses_a_page_with_content_and_merges_only_what_is_missing(databases, tmp_path):
     """Importing into a page that has content: refused without --merge; with it, only the
     missing things are added, and a second run adds nothing."""
-    source = _migrated(databases)
+    source = migrated(databases)
     with source.app_context():
         build_page(incident_count=2)
         db.session.remove()
-    document = _export(source, tmp_path / "page.json")
-    target = _migrated(databases)
+    document = export_to(source, tmp_path / "page.json")
+    target = migrated(databases)
     with target.app_context():
         incidents.open_incident(name="Only here", impact="minor", message="Local.")
         db.session.remove()
-    refused = _run(target, "import", str(tmp_path / "page.json"))
+    refused = run_cli(target, "import", str(tmp_path / "page.json"))
     assert refused.exit_code != 0
     assert "already has 1 incidents and maintenance" in refused.stderr
     assert "--merge" in refused.stderr and "Nothing was imported." in refused.stderr
 
-    merged = _run(target, "import", "--merge", str(tmp_path / "page.json"))
+    merged = run_cli(target, "import", "--merge", str(tmp_path / "page.json"))
     assert merged.exit_code == 0, merged.stderr
     assert "Imported 1 component groups, 3 components, 2 incidents, 1 maintenance." in merged.output
-    again = _run(target, "import", "--merge", str(tmp_path / "page.json"))
+    again = run_cli(target, "import", "--merge", str(tmp_path / "page.json"))
     assert "Imported nothing new." in again.output
     with target.app_context():
         assert db.session.scalar(select(func.count()).select_from(Incident)) == 4
@@ -126,7 +153,8 @@ def test_import_refuses_a_page_with_content_and_merges_only_what_is_missing(data
         )
         db.session.remove()
     assert (
-        len(_export(target, tmp_path / "after.json")["incidents"]) == len(document["incidents"]) + 1
+        len(export_to(target, tmp_path / "after.json")["incidents"])
+        == len(document["incidents"]) + 1
     )
 
 
@@ -158,15 +186,15 @@ def test_import_refuses_a_page_with_content_and_merges_only_what_is_missing(data
 def test_bad_input_is_named_and_nothing_is_imported(databases, tmp_path, spoil, message):
     """A file with one bad value deep inside: does the message say where, and is nothing —
     not even the components before it — written?"""
-    source = _migrated(databases)
+    source = migrated(databases)
     with source.app_context():
         build_page(incident_count=2)
         db.session.remove()
-    document = _export(source, tmp_path / "page.json")
+    document = export_to(source, tmp_path / "page.json")
     spoil(document)
     (tmp_path / "bad.json").write_text(json.dumps(document))
-    target = _migrated(databases)
-    result = _run(target, "import", str(tmp_path / "bad.json"))
+    target = migrated(databases)
+    result = run_cli(target, "import", str(tmp_path / "bad.json"))
     assert result.exit_code == 1
     assert message in result.stderr, result.stderr
     assert "Nothing was imported." in result.stderr
@@ -178,11 +206,11 @@ def test_bad_input_is_named_and_nothing_is_imported(databases, tmp_path, spoil, 
 
 def test_files_that_are_not_json_are_refused(databases, tmp_path):
     """Not JSON at all, or a Statuspage file given without --statuspage: a clear word?"""
-    target = _migrated(databases)
+    target = migrated(databases)
     (tmp_path / "page.json").write_text("{not json")
-    broken = _run(target, "import", str(tmp_path / "page.json"))
+    broken = run_cli(target, "import", str(tmp_path / "page.json"))
     assert broken.exit_code == 1 and "is not valid JSON" in broken.stderr
-    wrong = _run(target, "import", str(STATUSPAGE / "components.json"))
+    wrong = run_cli(target, "import", str(STATUSPAGE / "components.json"))
     assert wrong.exit_code == 1 and "import it with --statuspage" in wrong.stderr
 
 
@@ -221,8 +249,8 @@ def _check_statuspage_page(app) -> None:
 def test_a_statuspage_export_imports_from_files(databases):
     """Can a team moving from Statuspage import its components, incidents and maintenance
     from the /api/v2 JSON files, and see them on the page and in the API?"""
-    target = _migrated(databases)
-    result = _run(target, "import", "--statuspage", str(STATUSPAGE))
+    target = migrated(databases)
+    result = run_cli(target, "import", "--statuspage", str(STATUSPAGE))
     assert result.exit_code == 0, result.stderr
     assert "Imported 1 component groups, 4 components, 2 incidents, 2 maintenance." in result.output
     _check_statuspage_page(target)
@@ -251,8 +279,8 @@ def statuspage_site():
 
 def test_a_statuspage_page_imports_from_its_address(databases, statuspage_site):
     """`flask import --statuspage https://status.example.com`: one command to switch?"""
-    target = _migrated(databases)
-    result = _run(target, "import", "--statuspage", statuspage_site)
+    target = migrated(databases)
+    result = run_cli(target, "import", "--statuspage", statuspage_site)
     assert result.exit_code == 0, result.stderr
     assert "Fetching components.json" in result.stderr
     _check_statuspage_page(target)
@@ -260,13 +288,13 @@ def test_a_statuspage_page_imports_from_its_address(databases, statuspage_site):
 
 def test_an_unreachable_statuspage_address_says_so(databases, statuspage_site):
     """A wrong address or a server that does not answer: a clear message, nothing imported."""
-    target = _migrated(databases)
-    missing = _run(target, "import", "--statuspage", statuspage_site + "/nested")
+    target = migrated(databases)
+    missing = run_cli(target, "import", "--statuspage", statuspage_site + "/nested")
     assert missing.exit_code == 1 and "answered 404" in missing.stderr
     silent = ThreadingHTTPServer(("127.0.0.1", 0), SimpleHTTPRequestHandler)  # never served
     try:
         url = f"http://127.0.0.1:{silent.server_address[1]}"
-        slow = _run(target, "import", "--statuspage", "--timeout", "1", url)
+        slow = run_cli(target, "import", "--statuspage", "--timeout", "1", url)
     finally:
         silent.server_close()
     assert slow.exit_code == 1 and "Could not fetch" in slow.stderr
