@@ -135,36 +135,52 @@ def migrated_app(database_url):
         db.engine.dispose()
 
 
-# Every sequence that numbers a row of these tables (serial or identity columns).
-_OWNED_SEQUENCES = text(
-    "SELECT setval(s.oid, 1, false) FROM pg_class s "
-    "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
-    "JOIN pg_class t ON t.oid = d.refobjid "
-    "WHERE s.relkind = 'S' AND t.relname = ANY(:tables)"
+_RESET_PAGE_SETTINGS = (
+    "UPDATE page_settings SET name='Herald Status', url=NULL, logo_url=NULL, "
+    "accent_color='#1f6feb', support_url=NULL, time_zone='Etc/UTC', "
+    "logo_image=NULL, favicon_image=NULL, require_two_factor=false, "
+    "alert_quiet_minutes=NULL, "
+    # Move the version on, never back: a render cached by an earlier test
+    # must not be served for this one, as in production.
+    "version = version + 1"
 )
+
+
+def _tables_to_empty() -> list[str]:
+    """Every table but the page settings, children first so no foreign key objects."""
+    return [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "page_settings"]
+
+
+def _pg_emptying_script(tables: list[str]) -> str:
+    """One round trip that empties `tables`, restarts their ids at 1 and resets the settings.
+
+    Statement by statement this took 27 round trips per test, most of its setup time.
+    DELETE rather than TRUNCATE: on tables this small PostgreSQL deletes in milliseconds,
+    where TRUNCATE costs a tenth of a second or more per test.
+    """
+    # The names come from our own metadata, never from input.
+    names = ", ".join(f"'{name}'" for name in tables)
+    deletes = "".join(f'DELETE FROM "{name}"; ' for name in tables)  # noqa: S608
+    # Every sequence that numbers a row of these tables (serial or identity columns).
+    sequences = (
+        "SELECT setval(s.oid, 1, false) FROM pg_class s "  # noqa: S608
+        "JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i') "
+        "JOIN pg_class t ON t.oid = d.refobjid "
+        f"WHERE s.relkind = 'S' AND t.relname IN ({names}); "
+    )
+    return deletes + sequences + _RESET_PAGE_SETTINGS
 
 
 def _empty_tables() -> None:
     """Delete every row but the page settings; ids start again at 1."""
-    # Children first, so no foreign key objects. DELETE rather than TRUNCATE: on tables
-    # this small PostgreSQL deletes in milliseconds, where TRUNCATE costs a tenth of a
-    # second or more per test.
-    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "page_settings"]
-    for name in tables:
-        db.session.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608
+    tables = _tables_to_empty()
     if db.engine.dialect.name == "postgresql":
-        db.session.execute(_OWNED_SEQUENCES, {"tables": tables})
-    db.session.execute(
-        text(
-            "UPDATE page_settings SET name='Herald Status', url=NULL, logo_url=NULL, "
-            "accent_color='#1f6feb', support_url=NULL, time_zone='Etc/UTC', "
-            "logo_image=NULL, favicon_image=NULL, require_two_factor=false, "
-            "alert_quiet_minutes=NULL, "
-            # Move the version on, never back: a render cached by an earlier test
-            # must not be served for this one, as in production.
-            "version = version + 1"
-        )
-    )
+        # Without parameters psycopg sends the script as one simple query.
+        db.session.connection().exec_driver_sql(_pg_emptying_script(tables))
+    else:
+        for name in tables:
+            db.session.execute(text(f'DELETE FROM "{name}"'))  # noqa: S608
+        db.session.execute(text(_RESET_PAGE_SETTINGS))
     db.session.commit()
     from app.cache import state
 
