@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from flask import g, request_started
+from jinja2 import BytecodeCache
 from sqlalchemy import text
 
 from app import create_app
@@ -108,11 +109,35 @@ def make_app(database_url: str, **overrides):
     }
     config.update(overrides)
     app = create_app(config)
+    app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     # Tests hold an app context, which Flask reuses for their requests; without this, `g`
     # (the logged-in user, the CSRF token, cached settings) would leak from one request
     # into the next. In production every request has its own context.
     request_started.connect(_fresh_g, app)
     return app
+
+
+class _CompiledTemplatesInMemory(BytecodeCache):
+    """Compiled templates shared by every app of the session.
+
+    A fresh app compiles each template it renders again (0.5 s and more for a few admin
+    pages); tests build hundreds of apps, all from create_app with one Jinja setup. A
+    template whose source changed has another checksum and is compiled anew.
+    """
+
+    def __init__(self):
+        self._code: dict[str, tuple[str, object]] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        checksum, code = self._code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_COMPILED_TEMPLATES = _CompiledTemplatesInMemory()
 
 
 def _fresh_g(sender, **extra):
