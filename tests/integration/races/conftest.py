@@ -3,6 +3,9 @@
 One site per database for the whole session, shared by every race module: starting one
 (two `flask` commands, gunicorn, the logins) costs more than most races. Each race makes
 rows of its own and checks only those, so what an earlier race left does not matter.
+Mind one thing left behind: test_two_factor_races.py turns on two-factor for MANAGERS[0]
+and MANAGERS[1]; it runs last of the race modules on each site (file order), after the
+password-only logins of `managers()` are made and kept.
 
 The site is served from a throwaway SQLite file or PostgreSQL database, migrated with
 `flask db upgrade`, with users made by `flask create-admin`. The test process reaches
