@@ -1,5 +1,12 @@
 """A live Herald (gunicorn, 2 workers) per database, and the tools to race it.
 
+One site per database for the whole session, shared by every race module: starting one
+(two `flask` commands, gunicorn, the logins) costs more than most races. Each race makes
+rows of its own and checks only those, so what an earlier race left does not matter.
+Mind one thing left behind: test_two_factor_races.py turns on two-factor for MANAGERS[0]
+and MANAGERS[1]; it runs last of the race modules on each site (file order), after the
+password-only logins of `managers()` are made and kept.
+
 The site is served from a throwaway SQLite file or PostgreSQL database, migrated with
 `flask db upgrade`, with users made by `flask create-admin`. The test process reaches
 the same database through its own app (`site.app`) to set the scene and to check the
@@ -59,7 +66,7 @@ class LiveSite:
     _admins: dict[str, LiveClient] = field(default_factory=dict)
 
     def managers(self, count: int) -> list[LiveClient]:
-        """`count` browsers, each logged in as one of the managers (kept for the module)."""
+        """`count` browsers, each logged in as one of the managers (kept for the session)."""
         while len(self._managers) < count:
             email = MANAGERS[len(self._managers) % len(MANAGERS)]
             self._managers.append(self.server.client().login(email, PASSWORD))
@@ -86,7 +93,7 @@ class LiveSite:
         return answers
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def site(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"live-{request.param}")
     with throwaway_database(request.param, folder) as url:
