@@ -1,3 +1,4 @@
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -87,11 +88,31 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    with connectable.connect() as connection, _foreign_keys_off_on_sqlite(connection):
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextlib.contextmanager
+def _foreign_keys_off_on_sqlite(connection):
+    """SQLite changes most columns by copying the table and dropping the old one, and with
+    foreign keys on, that DROP deletes every child row (ON DELETE CASCADE): an upgrade that
+    added a column to `incident` would empty `incident_update`. The pragma only takes effect
+    outside a transaction, so it is set on the driver's connection before the migration
+    begins, checked after it, and set back before the connection returns to the pool."""
+    driver = connection.connection.driver_connection
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        if sqlite and (broken := driver.execute("PRAGMA foreign_key_check").fetchall()):
+            raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+    finally:
+        if sqlite:
+            driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():
