@@ -46,7 +46,7 @@ def test_one_click_fills_the_form_and_keeps_what_i_typed(manager_page, live_serv
     expect(page.get_by_role("status")).to_be_focused()
     expect(page.get_by_label("Title")).to_have_value("Payments API down")
     expect(page.get_by_label("Message")).to_have_value("The API is not answering; we are on it.")
-    expect(page.get_by_label("Impact")).to_have_value("critical")
+    expect(page.get_by_label("Impact", exact=True)).to_have_value("critical")
     expect(page.get_by_label("API now Operational")).to_have_value("major_outage")
 
     page.get_by_role("button", name="Use the template’s title instead").click()
