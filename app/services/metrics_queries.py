@@ -8,13 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, Select, func, literal, select
+from sqlalchemy import Float, Select, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
-from app.models import AffectedComponent, Impact, Incident, IncidentKind
+from app.models import (
+    AffectedComponent,
+    Impact,
+    Incident,
+    IncidentKind,
+    InternalImpact,
+    Priority,
+)
 from app.models.types import UTCDateTime, epoch_seconds
+
+DAY_SECONDS = 86_400.0
 
 
 class whole_part(FunctionElement):  # noqa: N801 - spelled like the SQL functions it stands for
@@ -46,25 +55,6 @@ class Scope:
     component_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Group:
-    """The interruptions of one priority and internal impact (None: not set)."""
-
-    priority: str | None
-    internal_impact: str | None
-    count: int
-    resolved: int
-    restore_seconds: float  # summed over the resolved ones
-
-
-@dataclass(frozen=True)
-class Bucket:
-    index: int
-    count: int
-    resolved: int
-    restore_seconds: float
-
-
 def interruptions(scope: Scope) -> Select:
     """The interruptions of `scope` as a selectable: incidents (not maintenance) with an
     impact other than "none", started within the period, affecting the component if one
@@ -90,75 +80,84 @@ def _duration():
     return epoch_seconds(Incident.resolved_at) - epoch_seconds(Incident.started_at)
 
 
-def groups(scope: Scope) -> list[Group]:
-    """Counts and summed restore times per priority and internal impact (at most 30 rows)."""
-    query = (
-        interruptions(scope)
-        .with_only_columns(
-            Incident.priority,
-            Incident.internal_impact,
-            func.count(),
-            func.count(Incident.resolved_at),
-            func.coalesce(func.sum(_duration()), 0.0),
-        )
-        .group_by(Incident.priority, Incident.internal_impact)
-    )
-    return [
-        Group(
-            row[0].value if row[0] else None,
-            row[1].value if row[1] else None,
-            row[2],
-            row[3],
-            float(row[4]),
-        )
-        for row in db.session.execute(query)
-    ]
+@dataclass(frozen=True)
+class Day:
+    """The interruptions that started on one day of the period (its index from the
+    period's start): counts by priority and internal impact (key None: not set), restore
+    times, and the gaps before them (see `days`)."""
+
+    index: int
+    count: int
+    resolved: int
+    restore_seconds: float  # summed over the resolved ones
+    gap_seconds: float  # summed over the gaps
+    gaps: int
+    by_priority: dict[str | None, int]
+    by_impact: dict[str | None, int]
 
 
-def trend(scope: Scope, width_seconds: float) -> list[Bucket]:
-    """Per span of `width_seconds` from the period's start: counts and restore times."""
-    offset = (epoch_seconds(Incident.started_at) - scope.start.timestamp()) / width_seconds
-    index = whole_part(offset).label("bucket")
-    query = (
-        interruptions(scope)
-        .with_only_columns(
-            index,
-            func.count(),
-            func.count(Incident.resolved_at),
-            func.coalesce(func.sum(_duration()), 0.0),
-        )
-        .group_by(index)
-    )
-    return [Bucket(int(r[0]), r[1], r[2], float(r[3])) for r in db.session.execute(query)]
+def _counts(column, values: list[str]) -> list:
+    return [func.count(case((column == value, 1))) for value in values]
 
 
-def between_interruptions(scope: Scope) -> tuple[float | None, int]:
-    """The mean time from the end of one interruption to the start of the next, in
-    seconds, and how many such gaps there were.
+def days(scope: Scope) -> list[Day]:
+    """Every figure of the period, per day, in one pass over its interruptions (at most
+    one row per day, whatever the number of incidents).
 
-    Interruptions in order of start; each one's gap is measured from the latest end of
-    those before it (a window function: the running maximum of the ends up to the row
-    before). That is LAG(end) when interruptions never overlap; when they do, service
-    was not restored in between, so an interruption starting before the latest end is
-    part of the same outage and makes no gap. One still open ends now. (Two starting at
-    the same moment: whichever the window puts first takes the gap, the other none, so
-    their order does not change the result.)
+    Gaps (for MTBSI): interruptions in order of start; each one's gap is measured from
+    the latest end of those before it (a window function: the running maximum of the
+    ends up to the row before). That is LAG(end) when interruptions never overlap; when
+    they do, service was not restored in between, so an interruption starting before the
+    latest end is part of the same outage and makes no gap. One still open ends now.
+    (Two starting at the same moment: whichever the window puts first takes the gap, the
+    other none, so their order does not change the result.)
+
+    One pass rather than a query per figure: on a dense year (100,000 interruptions) each
+    pass costs about as much as the page may, and the window reads the rows in the
+    order of ix_incident_metrics, so nothing is sorted but the day's groups.
     """
-    # Compared as stored (both databases order timestamps rightly); only the rows that
-    # make a gap, far fewer than the rows read, are turned into seconds.
     ends = func.coalesce(Incident.resolved_at, literal(scope.now, UTCDateTime))
-    ordered = (
+    rows = (
         interruptions(scope)
         .with_only_columns(
             Incident.started_at.label("started"),
+            Incident.resolved_at.label("resolved"),
+            Incident.priority.label("priority"),
+            Incident.internal_impact.label("internal_impact"),
+            _duration().label("restore"),
             func.max(ends)
             .over(order_by=Incident.started_at, rows=(None, -1))
             .label("previous_end"),
         )
         .subquery()
     )
-    gap = epoch_seconds(ordered.c.started) - epoch_seconds(ordered.c.previous_end)
-    mean, count = db.session.execute(
-        select(func.avg(gap), func.count()).where(ordered.c.started > ordered.c.previous_end)
-    ).one()
-    return (float(mean) if mean is not None else None), count
+    # Compared as stored (both databases order timestamps rightly); only the rows that
+    # make a gap, far fewer than the rows read, are turned into seconds.
+    opens_gap = rows.c.started > rows.c.previous_end
+    gap = epoch_seconds(rows.c.started) - epoch_seconds(rows.c.previous_end)
+    offset = (epoch_seconds(rows.c.started) - scope.start.timestamp()) / DAY_SECONDS
+    index = whole_part(offset).label("day")
+    priorities = [p.value for p in Priority]
+    impacts = [i.value for i in InternalImpact]
+    query = select(
+        index,
+        func.count(),
+        func.count(rows.c.resolved),
+        func.coalesce(func.sum(rows.c.restore), 0.0),
+        func.coalesce(func.sum(case((opens_gap, gap))), 0.0),
+        func.count(case((opens_gap, 1))),
+        *_counts(rows.c.priority, priorities),
+        *_counts(rows.c.internal_impact, impacts),
+    ).group_by(index)
+    return [_day(row, priorities, impacts) for row in db.session.execute(query)]
+
+
+def _day(row, priorities: list[str], impacts: list[str]) -> Day:
+    count = row[1]
+    by_priority = dict(zip(priorities, row[6 : 6 + len(priorities)], strict=True))
+    by_impact = dict(zip(impacts, row[6 + len(priorities) :], strict=True))
+    by_priority[None] = count - sum(by_priority.values())
+    by_impact[None] = count - sum(by_impact.values())
+    return Day(
+        int(row[0]), count, row[2], float(row[3]), float(row[4]), row[5], by_priority, by_impact
+    )

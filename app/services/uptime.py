@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from app.models import ComponentStatus
 from app.services.uptime_periods import IncidentRef, Minutes, minutes_by_day
+from app.services.uptime_pooled import pooled_minutes
 from app.services.uptime_words import describe_downtime, format_day, format_percentage, overview
 
 __all__ = [
@@ -209,6 +210,7 @@ class _Window:
     dates: list[date]
     bounds: list[float]  # seconds since 1970: each day's start, then the last day's end
     lengths: list[float]  # minutes
+    stop: datetime  # now, or the last day's end
     found: Minutes | None
 
     def first_observed(self, component_id: int) -> int:
@@ -220,8 +222,15 @@ class _Window:
 
 
 def _window(
-    ids: list[int], now: datetime, tz: tzinfo, days: int, until: date | None, count_maintenance
+    ids: list[int],
+    now: datetime,
+    tz: tzinfo,
+    days: int,
+    until: date | None,
+    count_maintenance,
+    walk: bool = True,
 ) -> _Window:
+    """The window's days and bounds, and (`walk`) its periods' minutes day by day."""
     today = now.astimezone(tz).date()
     last_day = min(until or today, today)
     dates = [last_day - timedelta(days=n) for n in range(days - 1, -1, -1)]
@@ -229,8 +238,8 @@ def _window(
     lengths = [(bounds[i + 1] - bounds[i]) / 60 for i in range(days)]
     stop = min(now, datetime.fromtimestamp(bounds[-1], UTC))
     weights = downtime_weights(count_maintenance)
-    found = minutes_by_day(ids, bounds, stop, weights) if ids else None
-    return _Window(today, last_day, dates, bounds, lengths, found)
+    found = minutes_by_day(ids, bounds, stop, weights) if ids and walk else None
+    return _Window(today, last_day, dates, bounds, lengths, stop, found)
 
 
 def pooled_percentage(
@@ -245,13 +254,18 @@ def pooled_percentage(
     """The uptime of these components over the same days as `daily_uptime`, their time
     pooled: `percentage` of all their days together, without the days' words."""
     ids = list(dict.fromkeys(component_ids))
-    window = _window(ids, now.astimezone(UTC), tz, days, until, count_maintenance)
-    down = window.found.downtime if window.found else {}
+    window = _window(ids, now.astimezone(UTC), tz, days, until, count_maintenance, walk=False)
+    start = datetime.fromtimestamp(window.bounds[0], UTC)
+    weights = downtime_weights(count_maintenance)
+    pooled = pooled_minutes(ids, start, window.stop, weights) if ids else {}
     observed = downtime = 0.0
-    for component_id in ids:
-        first = window.first_observed(component_id)
+    for found in pooled.values():
+        if found.first_seen is None:
+            continue
+        # Every day from the one the data begins on counts whole (see first_observed).
+        first = max(bisect_right(window.bounds, found.first_seen) - 1, 0)
         observed += sum(window.lengths[first:])
-        downtime += sum(m for i, m in down.get(component_id, {}).items() if i >= first)
+        downtime += found.downtime_minutes
     if observed <= 0:
         return None
     return max(0.0, 100.0 * (1.0 - downtime / observed))
