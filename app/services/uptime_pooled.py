@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, literal, or_, select, union_all
+from sqlalchemy import case, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
-from app.models import ComponentStatus, ComponentStatusPeriod
+from app.models import Component, ComponentStatus, ComponentStatusPeriod
 from app.models.types import epoch_seconds
 from app.services.uptime_periods import running_at_start
 
@@ -40,11 +41,29 @@ def pooled_minutes(
     and `start` to the earlier of its end (an open one: `stop`) and `stop`.
     """
     period = ComponentStatusPeriod
+    earlier = aliased(ComponentStatusPeriod)
     columns = (period.component_id, period.status, period.started_at, period.ended_at)
-    within = select(*columns).where(
-        period.component_id.in_(ids), period.started_at >= start, period.started_at < stop
+    # Only the periods that weigh are read one by one: most are operational, and of
+    # those only each component's first start within the window matters (a row with
+    # no status and no end, as `_periods` has it).
+    weighed = select(*columns).where(
+        period.component_id.in_(ids),
+        period.started_at >= start,
+        period.started_at < stop,
+        period.status.in_([s for s, w in weights.items() if w]),
     )
-    rows = union_all(running_at_start(select(*columns), ids, start), within).subquery()
+    first_start = (
+        select(func.min(earlier.started_at))
+        .where(
+            earlier.component_id == Component.id,
+            earlier.started_at >= start,
+            earlier.started_at < stop,
+        )
+        .scalar_subquery()
+    )
+    first_within = select(Component.id, null(), first_start, null()).where(Component.id.in_(ids))
+    carried = running_at_start(select(*columns), ids, start)
+    rows = union_all(carried, weighed, first_within).subquery()
     begin = case(
         (rows.c.started_at < start, literal(start.timestamp())),
         else_=epoch_seconds(rows.c.started_at),
