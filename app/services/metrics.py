@@ -9,7 +9,7 @@ What counts (the metrics page says the same to its readers):
   interruption or reduction in quality of a service).
 - MTRS: the mean of resolution minus start over the resolved interruptions.
 - MTBSI: the mean time from the end of one interruption to the start of the next
-  (overlapping interruptions are one outage; see metrics_queries.days).
+  (overlapping interruptions are one outage; see metrics_queries.between_interruptions).
 - Availability: the uptime service's figure (app/services/uptime.py) over the period's
   days — the same weights as the status page, maintenance counted as the page setting
   says — pooled over the components.
@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from app.models import InternalImpact, Priority
 from app.services import csv_export, uptime
 from app.services.errors import Invalid
-from app.services.metrics_queries import Day, Scope, days
+from app.services.metrics_queries import Day, Scope, between_interruptions, days
 
 PRESETS = (7, 30, 90)
 MAX_DAYS = 366
@@ -108,10 +108,11 @@ def compute(
     count_maintenance: bool = False,
 ) -> Metrics:
     """The numbers of `span` for one component (`component_id`) or all (`component_ids`)."""
-    found = days(Scope(span.start, span.end, now, component_id))
+    scope = Scope(span.start, span.end, now, component_id)
+    found = days(scope)
     resolved = sum(d.resolved for d in found)
     restore = sum(d.restore_seconds for d in found)
-    gaps = sum(d.gaps for d in found)
+    mtbsi, gaps = between_interruptions(scope)
     per_week = span.days > DAILY_UP_TO
     return Metrics(
         period=span,
@@ -120,7 +121,7 @@ def compute(
         by_priority=_by(found, "by_priority", [p.value for p in Priority], _priority_label),
         by_impact=_by(found, "by_impact", [i.value for i in InternalImpact], _impact_label),
         mtrs_seconds=restore / resolved if resolved else None,
-        mtbsi_seconds=sum(d.gap_seconds for d in found) / gaps if gaps else None,
+        mtbsi_seconds=mtbsi,
         gaps=gaps,
         availability=availability(
             [component_id] if component_id is not None else component_ids,

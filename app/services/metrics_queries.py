@@ -83,15 +83,13 @@ def _duration():
 @dataclass(frozen=True)
 class Day:
     """The interruptions that started on one day of the period (its index from the
-    period's start): counts by priority and internal impact (key None: not set), restore
-    times, and the gaps before them (see `days`)."""
+    period's start): counts by priority and internal impact (key None: not set), and
+    restore times."""
 
     index: int
     count: int
     resolved: int
     restore_seconds: float  # summed over the resolved ones
-    gap_seconds: float  # summed over the gaps
-    gaps: int
     by_priority: dict[str | None, int]
     by_impact: dict[str | None, int]
 
@@ -101,63 +99,66 @@ def _counts(column, values: list[str]) -> list:
 
 
 def days(scope: Scope) -> list[Day]:
-    """Every figure of the period, per day, in one pass over its interruptions (at most
-    one row per day, whatever the number of incidents).
+    """The counts and restore times of the period, per day, in one pass over its
+    interruptions (at most one row per day, whatever the number of incidents): the
+    totals, the priorities and impacts and the trend's bars all add these up, where a
+    query each read the period's rows once per figure."""
+    index = whole_part(
+        (epoch_seconds(Incident.started_at) - scope.start.timestamp()) / DAY_SECONDS
+    ).label("day")
+    priorities = [p.value for p in Priority]
+    impacts = [i.value for i in InternalImpact]
+    query = (
+        interruptions(scope)
+        .with_only_columns(
+            index,
+            func.count(),
+            func.count(Incident.resolved_at),
+            func.coalesce(func.sum(_duration()), 0.0),
+            *_counts(Incident.priority, priorities),
+            *_counts(Incident.internal_impact, impacts),
+        )
+        .group_by(index)
+    )
+    return [_day(row, priorities, impacts) for row in db.session.execute(query)]
 
-    Gaps (for MTBSI): interruptions in order of start; each one's gap is measured from
-    the latest end of those before it (a window function: the running maximum of the
-    ends up to the row before). That is LAG(end) when interruptions never overlap; when
-    they do, service was not restored in between, so an interruption starting before the
-    latest end is part of the same outage and makes no gap. One still open ends now.
-    (Two starting at the same moment: whichever the window puts first takes the gap, the
-    other none, so their order does not change the result.)
 
-    One pass rather than a query per figure: on a dense year (100,000 interruptions) each
-    pass costs about as much as the page may, and the window reads the rows in the
-    order of ix_incident_metrics, so nothing is sorted but the day's groups.
+def _day(row, priorities: list[str], impacts: list[str]) -> Day:
+    count, first = row[1], 4
+    by_priority = dict(zip(priorities, row[first : first + len(priorities)], strict=True))
+    by_impact = dict(zip(impacts, row[first + len(priorities) :], strict=True))
+    by_priority[None] = count - sum(by_priority.values())
+    by_impact[None] = count - sum(by_impact.values())
+    return Day(int(row[0]), count, row[2], float(row[3]), by_priority, by_impact)
+
+
+def between_interruptions(scope: Scope) -> tuple[float | None, int]:
+    """The mean time from the end of one interruption to the start of the next, in
+    seconds, and how many such gaps there were.
+
+    Interruptions in order of start; each one's gap is measured from the latest end of
+    those before it (a window function: the running maximum of the ends up to the row
+    before). That is LAG(end) when interruptions never overlap; when they do, service
+    was not restored in between, so an interruption starting before the latest end is
+    part of the same outage and makes no gap. One still open ends now. (Two starting at
+    the same moment: whichever the window puts first takes the gap, the other none, so
+    their order does not change the result.)
     """
+    # Compared as stored (both databases order timestamps rightly); only the rows that
+    # make a gap, far fewer than the rows read, are turned into seconds.
     ends = func.coalesce(Incident.resolved_at, literal(scope.now, UTCDateTime))
-    rows = (
+    ordered = (
         interruptions(scope)
         .with_only_columns(
             Incident.started_at.label("started"),
-            Incident.resolved_at.label("resolved"),
-            Incident.priority.label("priority"),
-            Incident.internal_impact.label("internal_impact"),
-            _duration().label("restore"),
             func.max(ends)
             .over(order_by=Incident.started_at, rows=(None, -1))
             .label("previous_end"),
         )
         .subquery()
     )
-    # Compared as stored (both databases order timestamps rightly); only the rows that
-    # make a gap, far fewer than the rows read, are turned into seconds.
-    opens_gap = rows.c.started > rows.c.previous_end
-    gap = epoch_seconds(rows.c.started) - epoch_seconds(rows.c.previous_end)
-    offset = (epoch_seconds(rows.c.started) - scope.start.timestamp()) / DAY_SECONDS
-    index = whole_part(offset).label("day")
-    priorities = [p.value for p in Priority]
-    impacts = [i.value for i in InternalImpact]
-    query = select(
-        index,
-        func.count(),
-        func.count(rows.c.resolved),
-        func.coalesce(func.sum(rows.c.restore), 0.0),
-        func.coalesce(func.sum(case((opens_gap, gap))), 0.0),
-        func.count(case((opens_gap, 1))),
-        *_counts(rows.c.priority, priorities),
-        *_counts(rows.c.internal_impact, impacts),
-    ).group_by(index)
-    return [_day(row, priorities, impacts) for row in db.session.execute(query)]
-
-
-def _day(row, priorities: list[str], impacts: list[str]) -> Day:
-    count = row[1]
-    by_priority = dict(zip(priorities, row[6 : 6 + len(priorities)], strict=True))
-    by_impact = dict(zip(impacts, row[6 + len(priorities) :], strict=True))
-    by_priority[None] = count - sum(by_priority.values())
-    by_impact[None] = count - sum(by_impact.values())
-    return Day(
-        int(row[0]), count, row[2], float(row[3]), float(row[4]), row[5], by_priority, by_impact
-    )
+    gap = epoch_seconds(ordered.c.started) - epoch_seconds(ordered.c.previous_end)
+    mean, count = db.session.execute(
+        select(func.avg(gap), func.count()).where(ordered.c.started > ordered.c.previous_end)
+    ).one()
+    return (float(mean) if mean is not None else None), count
