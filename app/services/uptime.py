@@ -217,6 +217,9 @@ class _Window:
         """The index of the component's first day with data: a day counts whole once the
         component's history has begun by its end (len(dates) when it never has)."""
         seen = self.found.first_seen.get(component_id, math.inf) if self.found else math.inf
+        return self.first_day_after(seen)
+
+    def first_day_after(self, seen: float) -> int:
         # Day i counts when seen < bounds[i + 1], that is from the bound just above seen.
         return max(bisect_right(self.bounds, seen) - 1, 0)
 
@@ -260,12 +263,9 @@ def pooled_percentage(
     pooled = pooled_minutes(ids, start, window.stop, weights) if ids else {}
     observed = downtime = 0.0
     for found in pooled.values():
-        if found.first_seen is None:
-            continue
-        # Every day from the one the data begins on counts whole (see first_observed).
-        first = max(bisect_right(window.bounds, found.first_seen) - 1, 0)
-        observed += sum(window.lengths[first:])
-        downtime += found.downtime_minutes
+        if found.first_seen is not None:
+            observed += sum(window.lengths[window.first_day_after(found.first_seen) :])
+            downtime += found.downtime_minutes
     if observed <= 0:
         return None
     return max(0.0, 100.0 * (1.0 - downtime / observed))
