@@ -26,13 +26,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from app.models import InternalImpact, Priority
 from app.services import csv_export, uptime
 from app.services.errors import Invalid
-from app.services.metrics_queries import Bucket, Group, Scope, between_interruptions, groups, trend
+from app.services.metrics_queries import Day, Scope, between_interruptions, days
 
 PRESETS = (7, 30, 90)
 MAX_DAYS = 366
 # Up to this many days the trend has a bar per day; beyond, a bar per week.
 DAILY_UP_TO = 31
-DAY = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -110,18 +109,17 @@ def compute(
 ) -> Metrics:
     """The numbers of `span` for one component (`component_id`) or all (`component_ids`)."""
     scope = Scope(span.start, span.end, now, component_id)
-    found = groups(scope)
-    total = sum(g.count for g in found)
-    resolved = sum(g.resolved for g in found)
-    restore = sum(g.restore_seconds for g in found)
+    found = days(scope)
+    resolved = sum(d.resolved for d in found)
+    restore = sum(d.restore_seconds for d in found)
     mtbsi, gaps = between_interruptions(scope)
     per_week = span.days > DAILY_UP_TO
     return Metrics(
         period=span,
-        interruptions=total,
+        interruptions=sum(d.count for d in found),
         resolved=resolved,
-        by_priority=_by(found, "priority", [p.value for p in Priority], _priority_label),
-        by_impact=_by(found, "internal_impact", [i.value for i in InternalImpact], _impact_label),
+        by_priority=_by(found, "by_priority", [p.value for p in Priority], _priority_label),
+        by_impact=_by(found, "by_impact", [i.value for i in InternalImpact], _impact_label),
         mtrs_seconds=restore / resolved if resolved else None,
         mtbsi_seconds=mtbsi,
         gaps=gaps,
@@ -132,7 +130,7 @@ def compute(
             tz=tz,
             count_maintenance=count_maintenance,
         ),
-        trend=_trend(span, trend(scope, DAY * (7 if per_week else 1)), per_week),
+        trend=_trend(span, found, 7 if per_week else 1),
         per_week=per_week,
     )
 
@@ -145,23 +143,29 @@ def _impact_label(value: str) -> str:
     return InternalImpact(value).label
 
 
-def _by(found: list[Group], attribute: str, order: list[str], label) -> list[Count]:
+def _by(found: list[Day], attribute: str, order: list[str], label) -> list[Count]:
     counts = dict.fromkeys([*order, None], 0)
-    for group in found:
-        counts[getattr(group, attribute)] += group.count
+    for day in found:
+        for key, count in getattr(day, attribute).items():
+            counts[key] += count
     return [Count(label(k) if k else "Not set", n) for k, n in counts.items()]
 
 
-def _trend(span: Period, buckets: list[Bucket], per_week: bool) -> list[TrendPoint]:
-    step = 7 if per_week else 1
-    by_index = {b.index: b for b in buckets}
+def _trend(span: Period, found: list[Day], step: int) -> list[TrendPoint]:
+    """A point per `step` days. A span's days add up to the span: the day index is the
+    whole part of (start − period start) / 1 day, and the whole part of that over `step`
+    is the whole part of (start − period start) / `step` days."""
+    spans: dict[int, list[Day]] = {}
+    for day in found:
+        spans.setdefault(day.index // step, []).append(day)
     points = []
     for index in range(-(-span.days // step)):
         first = span.first + timedelta(days=index * step)
-        bucket = by_index.get(index)
-        label = f"{'Week of ' if per_week else ''}{first:%b} {first.day}"
-        restore = bucket.restore_seconds / bucket.resolved if bucket and bucket.resolved else None
-        points.append(TrendPoint(first, label, bucket.count if bucket else 0, restore))
+        label = f"{'Week of ' if step > 1 else ''}{first:%b} {first.day}"
+        members = spans.get(index, [])
+        resolved = sum(d.resolved for d in members)
+        restore = sum(d.restore_seconds for d in members) / resolved if resolved else None
+        points.append(TrendPoint(first, label, sum(d.count for d in members), restore))
     return points
 
 

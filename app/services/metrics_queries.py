@@ -8,13 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Float, Select, func, literal, select
+from sqlalchemy import Float, Select, case, func, literal, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.extensions import db
-from app.models import AffectedComponent, Impact, Incident, IncidentKind
+from app.models import (
+    AffectedComponent,
+    Impact,
+    Incident,
+    IncidentKind,
+    InternalImpact,
+    Priority,
+)
 from app.models.types import UTCDateTime, epoch_seconds
+
+DAY_SECONDS = 86_400.0
 
 
 class whole_part(FunctionElement):  # noqa: N801 - spelled like the SQL functions it stands for
@@ -46,25 +55,6 @@ class Scope:
     component_id: int | None = None
 
 
-@dataclass(frozen=True)
-class Group:
-    """The interruptions of one priority and internal impact (None: not set)."""
-
-    priority: str | None
-    internal_impact: str | None
-    count: int
-    resolved: int
-    restore_seconds: float  # summed over the resolved ones
-
-
-@dataclass(frozen=True)
-class Bucket:
-    index: int
-    count: int
-    resolved: int
-    restore_seconds: float
-
-
 def interruptions(scope: Scope) -> Select:
     """The interruptions of `scope` as a selectable: incidents (not maintenance) with an
     impact other than "none", started within the period, affecting the component if one
@@ -90,35 +80,34 @@ def _duration():
     return epoch_seconds(Incident.resolved_at) - epoch_seconds(Incident.started_at)
 
 
-def groups(scope: Scope) -> list[Group]:
-    """Counts and summed restore times per priority and internal impact (at most 30 rows)."""
-    query = (
-        interruptions(scope)
-        .with_only_columns(
-            Incident.priority,
-            Incident.internal_impact,
-            func.count(),
-            func.count(Incident.resolved_at),
-            func.coalesce(func.sum(_duration()), 0.0),
-        )
-        .group_by(Incident.priority, Incident.internal_impact)
-    )
-    return [
-        Group(
-            row[0].value if row[0] else None,
-            row[1].value if row[1] else None,
-            row[2],
-            row[3],
-            float(row[4]),
-        )
-        for row in db.session.execute(query)
-    ]
+@dataclass(frozen=True)
+class Day:
+    """The interruptions that started on one day of the period (its index from the
+    period's start): counts by priority and internal impact (key None: not set), and
+    restore times."""
+
+    index: int
+    count: int
+    resolved: int
+    restore_seconds: float  # summed over the resolved ones
+    by_priority: dict[str | None, int]
+    by_impact: dict[str | None, int]
 
 
-def trend(scope: Scope, width_seconds: float) -> list[Bucket]:
-    """Per span of `width_seconds` from the period's start: counts and restore times."""
-    offset = (epoch_seconds(Incident.started_at) - scope.start.timestamp()) / width_seconds
-    index = whole_part(offset).label("bucket")
+def _counts(column, values: list[str]) -> list:
+    return [func.count(case((column == value, 1))) for value in values]
+
+
+def days(scope: Scope) -> list[Day]:
+    """The counts and restore times of the period, per day, in one pass over its
+    interruptions (at most one row per day, whatever the number of incidents): the
+    totals, the priorities and impacts and the trend's bars all add these up, where a
+    query each read the period's rows once per figure."""
+    index = whole_part(
+        (epoch_seconds(Incident.started_at) - scope.start.timestamp()) / DAY_SECONDS
+    ).label("day")
+    priorities = [p.value for p in Priority]
+    impacts = [i.value for i in InternalImpact]
     query = (
         interruptions(scope)
         .with_only_columns(
@@ -126,10 +115,21 @@ def trend(scope: Scope, width_seconds: float) -> list[Bucket]:
             func.count(),
             func.count(Incident.resolved_at),
             func.coalesce(func.sum(_duration()), 0.0),
+            *_counts(Incident.priority, priorities),
+            *_counts(Incident.internal_impact, impacts),
         )
         .group_by(index)
     )
-    return [Bucket(int(r[0]), r[1], r[2], float(r[3])) for r in db.session.execute(query)]
+    return [_day(row, priorities, impacts) for row in db.session.execute(query)]
+
+
+def _day(row, priorities: list[str], impacts: list[str]) -> Day:
+    count, first = row[1], 4
+    by_priority = dict(zip(priorities, row[first : first + len(priorities)], strict=True))
+    by_impact = dict(zip(impacts, row[first + len(priorities) :], strict=True))
+    by_priority[None] = count - sum(by_priority.values())
+    by_impact[None] = count - sum(by_impact.values())
+    return Day(int(row[0]), count, row[2], float(row[3]), by_priority, by_impact)
 
 
 def between_interruptions(scope: Scope) -> tuple[float | None, int]:

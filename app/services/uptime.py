@@ -27,6 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from app.models import ComponentStatus
 from app.services.uptime_periods import IncidentRef, Minutes, minutes_by_day
+from app.services.uptime_pooled import pooled_minutes
 from app.services.uptime_words import describe_downtime, format_day, format_percentage, overview
 
 __all__ = [
@@ -217,19 +218,30 @@ class _Window:
     dates: list[date]
     bounds: list[float]  # seconds since 1970: each day's start, then the last day's end
     lengths: list[float]  # minutes
+    stop: datetime  # now, or the last day's end
     found: Minutes | None
 
     def first_observed(self, component_id: int) -> int:
         """The index of the component's first day with data: a day counts whole once the
         component's history has begun by its end (len(dates) when it never has)."""
         seen = self.found.first_seen.get(component_id, math.inf) if self.found else math.inf
+        return self.first_day_after(seen)
+
+    def first_day_after(self, seen: float) -> int:
         # Day i counts when seen < bounds[i + 1], that is from the bound just above seen.
         return max(bisect_right(self.bounds, seen) - 1, 0)
 
 
 def _window(
-    ids: list[int], now: datetime, tz: tzinfo, days: int, until: date | None, count_maintenance
+    ids: list[int],
+    now: datetime,
+    tz: tzinfo,
+    days: int,
+    until: date | None,
+    count_maintenance,
+    walk: bool = True,
 ) -> _Window:
+    """The window's days and bounds, and (`walk`) its periods' minutes day by day."""
     today = now.astimezone(tz).date()
     last_day = min(until or today, today)
     dates = [last_day - timedelta(days=n) for n in range(days - 1, -1, -1)]
@@ -237,8 +249,8 @@ def _window(
     lengths = [(bounds[i + 1] - bounds[i]) / 60 for i in range(days)]
     stop = min(now, datetime.fromtimestamp(bounds[-1], UTC))
     weights = downtime_weights(count_maintenance)
-    found = minutes_by_day(ids, bounds, stop, weights) if ids else None
-    return _Window(today, last_day, dates, bounds, lengths, found)
+    found = minutes_by_day(ids, bounds, stop, weights) if ids and walk else None
+    return _Window(today, last_day, dates, bounds, lengths, stop, found)
 
 
 def pooled_percentage(
@@ -253,13 +265,15 @@ def pooled_percentage(
     """The uptime of these components over the same days as `daily_uptime`, their time
     pooled: `percentage` of all their days together, without the days' words."""
     ids = list(dict.fromkeys(component_ids))
-    window = _window(ids, now.astimezone(UTC), tz, days, until, count_maintenance)
-    down = window.found.downtime if window.found else {}
+    window = _window(ids, now.astimezone(UTC), tz, days, until, count_maintenance, walk=False)
+    start = datetime.fromtimestamp(window.bounds[0], UTC)
+    weights = downtime_weights(count_maintenance)
+    pooled = pooled_minutes(ids, start, window.stop, weights) if ids else {}
     observed = downtime = 0.0
-    for component_id in ids:
-        first = window.first_observed(component_id)
-        observed += sum(window.lengths[first:])
-        downtime += sum(m for i, m in down.get(component_id, {}).items() if i >= first)
+    for found in pooled.values():
+        if found.first_seen is not None:
+            observed += sum(window.lengths[window.first_day_after(found.first_seen) :])
+            downtime += found.downtime_minutes
     if observed <= 0:
         return None
     return max(0.0, 100.0 * (1.0 - downtime / observed))

@@ -34,6 +34,31 @@ class Minutes:
     ongoing: dict[int, ComponentStatus] = field(default_factory=dict)  # status of an open period
 
 
+def running_at_start(query, component_ids: list[int], start: datetime):
+    """`query` narrowed to each component's period running at `start`: its latest that
+    began before it, found by a max() per component that the (component_id, started_at)
+    index answers, when it has not ended by then."""
+    period = ComponentStatusPeriod
+    earlier = aliased(ComponentStatusPeriod)
+    latest_before = (
+        select(func.max(earlier.started_at))
+        .where(earlier.component_id == Component.id, earlier.started_at < start)
+        .scalar_subquery()
+    )
+    carried = (
+        select(Component.id.label("component_id"), latest_before.label("started_at"))
+        .where(Component.id.in_(component_ids))
+        .subquery()
+    )
+    return query.join(
+        carried,
+        and_(
+            period.component_id == carried.c.component_id,
+            period.started_at == carried.c.started_at,
+        ),
+    ).where(or_(period.ended_at.is_(None), period.ended_at > start))
+
+
 def _periods(component_ids: list[int], start: datetime, end: datetime):
     """What the window needs, in one query that never reads older history: the periods
     running at `start`, the non-operational periods that began within [start, end), and
@@ -55,27 +80,7 @@ def _periods(component_ids: list[int], start: datetime, end: datetime):
         epoch_seconds(period.ended_at).label("ended"),
         period.incident_id,
     )
-    latest_before = (
-        select(func.max(earlier.started_at))
-        .where(earlier.component_id == Component.id, earlier.started_at < start)
-        .scalar_subquery()
-    )
-    carried = (
-        select(Component.id.label("component_id"), latest_before.label("started_at"))
-        .where(Component.id.in_(component_ids))
-        .subquery()
-    )
-    running_at_start = (
-        select(*columns)
-        .join(
-            carried,
-            and_(
-                period.component_id == carried.c.component_id,
-                period.started_at == carried.c.started_at,
-            ),
-        )
-        .where(or_(period.ended_at.is_(None), period.ended_at > start))
-    )
+    carried = running_at_start(select(*columns), component_ids, start)
     within = (
         period.component_id.in_(component_ids),
         period.started_at >= start,
@@ -98,7 +103,7 @@ def _periods(component_ids: list[int], start: datetime, end: datetime):
         null().label("ended"),
         null().label("incident_id"),
     ).where(Component.id.in_(component_ids))
-    return db.session.execute(union_all(running_at_start, eventful_within, first_within)).all()
+    return db.session.execute(union_all(carried, eventful_within, first_within)).all()
 
 
 def _incident_refs(incident_ids: set[int]) -> dict[int, IncidentRef]:
