@@ -55,7 +55,10 @@ def contents() -> dict[str, int]:
 def refuse_unless_empty(force: bool) -> None:
     held = contents()
     if held and not force:
-        listed = ", ".join(f"{count} {name.replace('_', ' ')} rows" for name, count in held.items())
+        listed = ", ".join(
+            f"{count} {name.replace('_', ' ')} row{'' if count == 1 else 's'}"
+            for name, count in held.items()
+        )
         raise BackupError(
             f"The database at DATABASE_URL already holds a page ({listed}). Restoring replaces "
             "all of it: add --force to do so, after a `flask backup` of it if you may want it "

@@ -174,7 +174,7 @@ def _send_to(target: Target, request: _Request, seconds: float, ca_file: str | N
             len(excerpt) > request.limit,
         )
     except (HTTPError, HTTPException, OSError, ValueError) as exc:
-        if deadline.expired.is_set():
+        if _timed_out(deadline, exc):
             raise SendFailed(f"no answer within {_shown(seconds)} seconds") from exc
         raise SendFailed(_describe(exc)) from exc
     finally:
@@ -189,9 +189,15 @@ def _read(response, request: _Request, deadline: _Deadline, seconds: float) -> b
     except (HTTPError, HTTPException, OSError) as exc:
         if request.method == "POST":
             return b""  # the status is what counts; a broken body does not undo it
-        if deadline.expired.is_set():
+        if _timed_out(deadline, exc):
             raise SendFailed(f"no complete answer within {_shown(seconds)} seconds") from exc
         raise SendFailed(f"the answer broke off: {_describe(exc)}") from exc
+
+
+def _timed_out(deadline: _Deadline, exc: Exception) -> bool:
+    # The socket's own timeout is the same number of seconds: on a loaded machine it can
+    # fire before the timer thread gets to run, and it means the same thing.
+    return deadline.expired.is_set() or isinstance(exc, TimeoutError)
 
 
 def _shown(seconds: float) -> str:

@@ -367,3 +367,48 @@ def test_every_page_is_valid_html(browser, live_server, seeded, admin_state):
     invalid = {name: found for name, found in errors.items() if found}
     report = "\n".join(f"{name}:\n  " + "\n  ".join(found) for name, found in invalid.items())
     assert not invalid, f"Nu checker errors:\n{report}"
+
+
+# Whatever sticks out past the right edge of its card (or of main) without a scroller of
+# its own between them: on a phone, that is cut off or widens the page.
+_SPILLS = """() => {
+  const found = [];
+  for (const box of document.querySelectorAll('.card, main')) {
+    const edge = box.getBoundingClientRect().right;
+    for (const el of box.querySelectorAll('*')) {
+      const right = el.getBoundingClientRect().right;
+      if (right <= edge + 1) continue;
+      let up = el.parentElement, scrolls = false;
+      while (up && up !== box && !scrolls) {
+        scrolls = ['auto', 'scroll', 'hidden'].includes(getComputedStyle(up).overflowX);
+        up = up.parentElement;
+      }
+      if (!scrolls) {
+        const what = `${el.tagName.toLowerCase()}.${el.className}`;
+        found.push(`${what} ends at ${Math.round(right)} px, its box at ${Math.round(edge)}`);
+      }
+    }
+  }
+  return found.slice(0, 3);
+}"""
+
+
+def test_every_page_fits_a_phone(browser, live_server, seeded, admin_state):
+    """On a 375 px wide phone, does every page keep its content inside its cards?"""
+    spilling = {}
+    for logged_in in (False, True):
+        context = browser.new_context(
+            viewport={"width": 375, "height": 800},
+            storage_state=admin_state if logged_in else None,
+        )
+        try:
+            page = context.new_page()
+            for name, path, needs_login in _pages(seeded):
+                if needs_login != logged_in:
+                    continue
+                page.goto(f"{live_server.url}{path}")
+                if found := page.evaluate(_SPILLS):
+                    spilling[f"{name} ({path})"] = found
+        finally:
+            context.close()
+    assert not spilling, "\n".join(f"{name}: {found}" for name, found in spilling.items())

@@ -36,7 +36,9 @@ def body_bytes() -> bytes:
 def raw_json() -> object | None:
     """The request's JSON value, or None when it sent no body at all."""
     data = body_bytes()
-    if not data.strip():
+    # A form body has already been read by the NUL check, so its bytes are gone: its
+    # length still says that something was sent.
+    if not data.strip() and not request.content_length:
         return None
     if request.mimetype != "application/json":
         raise ApiError(415, "Send the body as JSON, with Content-Type: application/json.")

@@ -18,6 +18,7 @@ from app.api.v1.present import as_json, no_content, subscriber
 from app.extensions import db
 from app.models import Component, SubscriberKind, SubscriberState, utcnow
 from app.services import subscriber_admin, subscriptions
+from app.services.errors import Invalid
 from app.services.subscriber_address import MAX_EMAIL
 
 SUPPRESSED = (
@@ -106,16 +107,23 @@ def subscriber_create():
         user_agent=f"{actor()} {request.user_agent.string}"[:512],
         consent_text_version=CONSENT_TEXT_VERSION,
     )
-    subscriptions.subscribe(
-        address,
-        kind,
-        evidence=evidence,
-        component_ids=[ids[c] for c in codes] if codes is not None else None,
-    )
-    kind, stored = subscriptions.checked_address(kind, address)
+    field = "email" if kind == SubscriberKind.EMAIL else "endpoint"
+    try:
+        subscriptions.subscribe(
+            address,
+            kind,
+            evidence=evidence,
+            component_ids=[ids[c] for c in codes] if codes is not None else None,
+        )
+        kind, stored = subscriptions.checked_address(kind, address)
+    except Invalid as exc:
+        # The services name the address as their forms label it ("email address",
+        # "Slack webhook URL"); a script reads the field it sent.
+        if exc.field == "kind":
+            raise
+        raise ApiError(422, exc.message, {field: exc.message}) from None
     found = subscriptions.find(kind, stored)
     if found is None:  # an admin's token may learn what the public form never says
-        field = "email" if kind == SubscriberKind.EMAIL else "endpoint"
         raise ApiError(409, SUPPRESSED, {field: "Suppressed."})
     return as_json(subscriber(found, _codes()), 201)
 

@@ -74,6 +74,9 @@ def test_optional_links_can_be_cleared(as_admin):
         ("accent_color", "#12345", "Accent colour must look like #1f6feb."),
         ("time_zone", "Mars/Olympus_Mons", "Time zone must be an IANA name"),
         ("time_zone", "", "Time zone must be an IANA name"),
+        # A region alone is a directory of zone files, and a long name no file can have.
+        ("time_zone", "Europe", "Time zone must be an IANA name"),
+        ("time_zone", "x" * 300, "Time zone must be an IANA name"),
     ],
 )
 def test_bad_settings_are_explained_and_nothing_is_saved(as_admin, field, value, message):

@@ -328,6 +328,7 @@ def test_removing_a_subscriber_erases_it(as_admin, people):
     delivery(ada, DeliveryState.SENT)
     page = _text(as_admin.get(f"/admin/subscribers/{ada.id}/remove"))
     assert "Remove ada@example.com?" in page
+    assert "keeps only that an email subscriber was removed" in page
 
     response = as_admin.post(f"/admin/subscribers/{ada.id}/remove")
 

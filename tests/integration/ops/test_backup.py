@@ -132,7 +132,7 @@ def test_restore_refuses_a_page_unless_forced(databases, tmp_path):
     assert flask("backup", str(backup_file), env=environment(first)).returncode == 0
     refused = flask("restore", str(backup_file), env=environment(second))
     assert refused.returncode != 0
-    assert "already holds a page (1 component rows)" in refused.stderr
+    assert "already holds a page (1 component row)" in refused.stderr
     assert "--force" in refused.stderr
     assert [c[1] for c in _read(second)["components"]] == ["Overwritten"]
     forced = flask("restore", "--force", str(backup_file), env=environment(second))

@@ -57,6 +57,9 @@ def test_bad_bodies_get_a_clear_4xx_and_write_nothing(admin_api):
     cases = [
         (dict(data="{not json", content_type="application/json"), 400, "not valid JSON"),
         (dict(data='{"name": "A"}', content_type="text/plain"), 415, "Content-Type"),
+        # curl -d sends a form: it must be told to send JSON, not that "name" is missing.
+        (dict(data={"name": "A"}, content_type="application/x-www-form-urlencoded"), 415, "JSON"),
+        (dict(data={"name": "A"}, content_type="multipart/form-data"), 415, "JSON"),
         (dict(json={"name": "A", "colour": "red"}), 422, "Unknown field"),
         (dict(json={"name": "A", "status": "exploded"}), 422, "not valid"),
         (dict(json={"name": "A\u0000B"}), 422, "control character"),

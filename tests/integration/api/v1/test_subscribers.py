@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Subscriber
 from tests.integration.api.v1.conftest import error_of
+from tests.subscriber_fixtures import mail_on  # noqa: F401
 
 SLACK = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
 
@@ -62,9 +64,34 @@ def test_bad_subscribers_are_refused(admin_api):
     assert admin_api.get("/api/v1/subscribers?state=gone").status_code == 400
 
 
+def test_a_bad_endpoint_is_named_by_the_field_sent(admin_api):
+    """Does a script learn which of its fields was wrong by the name it sent, not the
+    label of the admin form ("webhook URL", "Slack webhook URL")?"""
+    cases = [
+        {"endpoint": "https://a.example.com/\r\nx", "type": "webhook"},
+        {"endpoint": "", "type": "slack"},
+        {"endpoint": "not a url", "type": "discord"},
+    ]
+    for body in cases:
+        response = admin_api.post("/api/v1/subscribers", json=body)
+        assert response.status_code == 422, (body, response.json)
+        assert list(error_of(response)["fields"]) == ["endpoint"], (body, response.json)
+    assert db.session.scalar(select(func.count(Subscriber.id))) == 0
+
+
 def test_the_page_settings_are_readable(manager_api):
     """Does /page, and /pages/<id>, give the page's id, name and settings?"""
     page = manager_api.get("/api/v1/page")
     assert page.status_code == 200 and page.json["name"] == "Herald Status"
     assert manager_api.get(f"/api/v1/pages/{page.json['id']}").json == page.json
     assert manager_api.get("/api/v1/pages/other").status_code == 404
+
+
+@pytest.mark.usefixtures("mail_on")
+def test_a_bad_email_is_named_email(admin_api):
+    """With mail on, is a bad email address reported on the field `email`, as sent?"""
+    for address in ["", "a b@example.com", "no-at-sign", "a@b"]:
+        response = admin_api.post("/api/v1/subscribers", json={"email": address})
+        assert response.status_code == 422, (address, response.json)
+        assert list(error_of(response)["fields"]) == ["email"], (address, response.json)
+    assert db.session.scalar(select(func.count(Subscriber.id))) == 0
