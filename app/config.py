@@ -44,6 +44,35 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _development_key(path: Path) -> str:
+    """Development only: a random key made on first start and kept in `path` (mode 0600).
+
+    Kept, because everything signed with it must outlive a restart: sessions, the confirm,
+    manage and one-click unsubscribe links already mailed (RFC 8058 expects those to keep
+    working), recovery codes; and a `flask worker` started beside the site must sign mail
+    links the site accepts. Random, because any fixed fallback could be read in the source.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise ConfigError(f"Cannot read {path} ({exc}); set SECRET_KEY instead.") from exc
+    key = secrets.token_hex(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot keep a development key in {path} ({exc}); set SECRET_KEY instead."
+        ) from exc
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
+
+
 def load_config(overrides: dict | None = None) -> dict:
     """Return Flask config built from the environment, then `overrides`."""
     load_dotenv(home() / ".env", override=False)
@@ -60,9 +89,7 @@ def load_config(overrides: dict | None = None) -> dict:
                 "`python -c 'import secrets; print(secrets.token_hex(32))'` "
                 "and put it in the environment or in .env."
             )
-        # Development only: a random key means sessions end at each restart,
-        # which is safer than any fixed fallback.
-        secret = secrets.token_hex(32)
+        secret = _development_key(home() / "instance" / "secret_key")
 
     configured_site_url = overrides.get("SITE_URL") or env.get("SITE_URL")
     site_url = (configured_site_url or "http://127.0.0.1:5000").rstrip("/")

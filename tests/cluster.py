@@ -91,7 +91,7 @@ class Worker:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
             cwd=ROOT,
-            env=os.environ | {"HERALD_ENV": "development", "SECRET_KEY": "cluster"} | env,
+            env=os.environ | {"HERALD_ENV": "development", "SECRET_KEY": "gunicorn-test"} | env,
             stdout=self._out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -39,12 +39,21 @@ def test_production_with_a_secret_key_starts_and_uses_it(production, monkeypatch
     assert create_app().config["SECRET_KEY"] == "a-key-from-the-deployer"
 
 
-def test_development_without_a_secret_key_makes_a_random_one():
-    """Outside production, does a missing SECRET_KEY give a fresh random key, never a
-    fixed fallback that anyone could read in the source?"""
-    first, second = load_config()["SECRET_KEY"], load_config()["SECRET_KEY"]
-    assert first != second
+def test_development_without_a_secret_key_keeps_one_random_key(monkeypatch, tmp_path):
+    """Outside production, does a missing SECRET_KEY give a random key of this install's own
+    (never a fixed fallback anyone could read in the source), kept readable by its owner only,
+    and the same after a restart, so mailed unsubscribe links and sessions keep working?"""
+    import app.config
+
+    monkeypatch.setattr(app.config, "home", lambda: tmp_path / "one")
+    first, again = load_config()["SECRET_KEY"], load_config()["SECRET_KEY"]
+    assert first == again
     assert len(first) >= 64
+    kept = tmp_path / "one" / "instance" / "secret_key"
+    assert kept.read_text().strip() == first
+    assert kept.stat().st_mode & 0o777 == 0o600
+    monkeypatch.setattr(app.config, "home", lambda: tmp_path / "other")
+    assert load_config()["SECRET_KEY"] != first
 
 
 @pytest.mark.parametrize(
