@@ -345,7 +345,7 @@ def other_app(database_url, app):
     yield build
     for extra in made:
         if (cache := extra.extensions.get("herald_cache")) is not None and cache.watcher:
-            cache.watcher.stop()
+            cache.watcher.stop(wait=30)  # before the pool closes: it may be reading through it
     for extra in made:
         with extra.app_context():
             db.session.remove()

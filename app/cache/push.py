@@ -30,6 +30,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 
 from flask import Flask
@@ -43,6 +44,7 @@ log = logging.getLogger("herald.cache")
 PG_CHANNEL = "herald_version"
 DEFAULT_RECHECK_SECONDS = 2.0
 _RECONNECT_SECONDS = 1.0
+_SLICE_SECONDS = 0.25
 
 
 class PushedClock:
@@ -130,11 +132,13 @@ class RedisNotices:
         self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
         self._pubsub.subscribe(self.channel)
 
-    def wait(self, timeout: float) -> None:
-        """Return when a notice arrives (with any queued behind it) or `timeout` passes."""
-        if self._pubsub.get_message(timeout=timeout) is not None:
-            while self._pubsub.get_message(timeout=0) is not None:
-                pass
+    def wait(self, timeout: float) -> bool:
+        """Whether a notice arrived (those queued behind it are taken too) within `timeout`."""
+        if self._pubsub.get_message(timeout=timeout) is None:
+            return False
+        while self._pubsub.get_message(timeout=0) is not None:
+            pass
+        return True
 
     def close(self) -> None:
         for closable in (self._pubsub, self._client):
@@ -163,10 +167,12 @@ class PostgresNotices:
         )
         self._connection.execute(f"LISTEN {PG_CHANNEL}")
 
-    def wait(self, timeout: float) -> None:
-        if any(True for _ in self._connection.notifies(timeout=timeout, stop_after=1)):
-            for _ in self._connection.notifies(timeout=0.0):
-                pass
+    def wait(self, timeout: float) -> bool:
+        if not any(True for _ in self._connection.notifies(timeout=timeout, stop_after=1)):
+            return False
+        for _ in self._connection.notifies(timeout=0.0):
+            pass
+        return True
 
     def close(self) -> None:
         if self._connection is not None:
@@ -209,7 +215,7 @@ class Watcher:
                 self.outage.succeeded()
                 while not self._stop.is_set():
                     self._recheck()  # first of all whatever changed while we were away
-                    self.notices.wait(self.recheck_seconds)
+                    self._wait()
             except Exception as exc:
                 if self._stop.is_set():
                     break  # the connection was cut as the app was shut down
@@ -218,6 +224,14 @@ class Watcher:
                 if not self._stop.wait(_RECONNECT_SECONDS):
                     self._recheck()
         self.notices.close()
+
+    def _wait(self) -> None:
+        """Until a notice, the re-check period, or stop(): in short slices, so stop() is prompt."""
+        deadline = time.monotonic() + self.recheck_seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or self.notices.wait(min(left, _SLICE_SECONDS)):
+                return
 
     def _recheck(self) -> None:
         if self._stop.is_set():

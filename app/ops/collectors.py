@@ -11,6 +11,8 @@ from datetime import timedelta
 from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.cache.board import Record
+from app.cache.state import state as cache_state
 from app.extensions import db
 from app.models import utcnow
 from app.ops import outbox
@@ -44,6 +46,14 @@ class DatabaseCollector:
     def _families(self, gauge):
         now = utcnow()
         yield gauge("herald_page_version", "The page version in the database.", current_version())
+        served = cache_state(self.app).clock.last
+        if served is not None:
+            yield gauge(
+                "herald_host_page_version",
+                "The page version this process last answered from (herald_page_version minus "
+                "this is how far the host lags; 0 almost always).",
+                Record(served, 0).version,
+            )
         window = self.app.config["READY_HEARTBEAT_SECONDS"]
         found = heartbeat.liveness(timedelta(seconds=window), now=now)
         yield gauge(

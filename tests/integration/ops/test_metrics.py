@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from app.extensions import db
 from app.models import utcnow
-from tests.conftest import csrf_token_from
+from tests.conftest import REDIS_TEST_URL, csrf_token_from
 from tests.integration.ops.outbox_tables import add_delivery, add_notification, ensure_outbox
 from tests.integration.ops.servers import (
     environment,
@@ -235,3 +235,37 @@ def _gunicorn_worker_pids(web) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == master:
                 children.append(int(entry))
     return sorted(children)
+
+
+def test_a_host_lagging_behind_the_database_shows_on_metrics(
+    other_app, redis_prefix, tmp_path, make_component
+):
+    """When a host has not yet learned of a change (no notice reached it), does /metrics show
+    the page version it serves one behind the database's, and level again once it learns?"""
+    from app.cache import state
+    from app.services import components
+
+    host = other_app(
+        REDIS_URL=REDIS_TEST_URL,
+        CACHE_KEY_PREFIX=redis_prefix,
+        CACHE_VERSION_CHECK="auto",
+        CACHE_BOARD_FILE=str(tmp_path / "host.board"),
+        CACHE_RECHECK_SECONDS=60,
+    )
+    component = make_component("API")
+    client = host.test_client()
+    client.get("/")
+    level = scrape(client)
+    assert value(level, "herald_host_page_version") == value(level, "herald_page_version")
+    writer = other_app()  # no Redis: this change sends no notice the host hears
+    with writer.app_context():
+        components.set_status(components.get_component(component.id), "major_outage", actor="t")
+        db.session.remove()
+    client.get("/")
+    behind = scrape(client)
+    assert value(behind, "herald_page_version") - value(behind, "herald_host_page_version") == 1
+    with host.app_context():
+        state(host).clock.refresh()  # what the next re-check does
+    client.get("/")
+    again = scrape(client)
+    assert value(again, "herald_host_page_version") == value(again, "herald_page_version")
