@@ -231,11 +231,15 @@ def freshness(config: str, token: str, code: str, changes: int, seconds: int) ->
 def faults(redis: Redis, token: str, code: str, processes: dict) -> dict:
     a, b = PORTS["redis-a"], PORTS["redis-b"]
     figures = {}
-    spikes = [Spike(a, 6), Spike(b, 6)]
+    spikes = [Spike(a, 12), Spike(b, 12)]
     time.sleep(1.5)
     redis.stop()
-    change(a, token, code, "major_outage")
-    figures["without_redis"] = seconds_until(b, code, "major_outage")
+    down = []
+    for status in STATUSES:
+        change(a, token, code, status)
+        down.append(seconds_until(b, code, status))
+    figures["without_redis"] = statistics.median(down)
+    figures["without_redis_worst"] = max(down)
     figures["errors_redis_down"] = sum(s.join() for s in spikes)
     redis.start()
     time.sleep(3)  # the watchers reconnect every second
@@ -282,8 +286,10 @@ def report(rates: dict, fresh: dict, fault: dict, args) -> list[str]:
             for label, rate, goal in rows
         ),
         "",
-        f"Freshness: {args.changes} changes through host A's API, each polled on host B, while "
-        "wrk (`-t1 -c16`) spiked both hosts:",
+        f"Freshness: {args.changes} changes through host A's API while wrk (`-t1 -c16`) spiked "
+        "both hosts; after each, host B is polled until it shows the change, and the figure is "
+        "how long after the change returned the first request showing it was *sent* (0: the "
+        "very next request already did), so B's own queueing under the spike is not counted:",
         "",
         "| configuration | median | worst | non-200 answers during the spike |",
         "|---|---|---|---|",
@@ -293,13 +299,15 @@ def report(rates: dict, fresh: dict, fault: dict, args) -> list[str]:
         ("pg", "PostgreSQL alone (LISTEN/NOTIFY)"),
     ):
         median, worst = fresh[name]["median"] * 1000, fresh[name]["worst"] * 1000
-        lines.append(f"| {label} | {median:.0f} ms | {worst:.0f} ms | {fresh[name]['errors']} |")
+        lines.append(f"| {label} | {median:.1f} ms | {worst:.1f} ms | {fresh[name]['errors']} |")
     lines += [
         "",
         "Faults (PostgreSQL + Redis):",
         "",
-        f"- Redis stopped mid-spike: {fault['errors_redis_down']} non-200 answers; a change on A "
-        f"showed on B after {fault['without_redis'] * 1000:.0f} ms (the 2 s re-check).",
+        f"- Redis stopped mid-spike: {fault['errors_redis_down']} non-200 answers; changes on A "
+        f"showed on B after a median of {fault['without_redis'] * 1000:.0f} ms, worst "
+        f"{fault['without_redis_worst'] * 1000:.0f} ms (no notices: the re-check, every second "
+        "while the watchers try to reconnect, else every 2 s).",
         "- Redis started again: changes on B after a median of "
         f"{fault['redis_back_median'] * 1000:.0f} ms.",
         "- Host A killed (SIGKILL to master and workers) mid-spike on B: "
