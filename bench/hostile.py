@@ -50,6 +50,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 
+from results import write_section  # noqa: E402
 from run import HOST, VENV, WORK, get, seeded_database, start, stop, wait_until_up, wrk  # noqa: E402
 
 
@@ -278,11 +279,10 @@ def report(code: Path, incidents: int, figures: dict) -> list[str]:
 
 
 def write_results(lines: list[str]) -> None:
-    results = BENCH / "RESULTS.md"
-    text = results.read_text() if results.exists() else "# Benchmark results\n"
-    section = "\n".join(
+    write_section(
+        BEGIN,
+        END,
         [
-            BEGIN,
             "## Hostile URLs: memory and throughput (bench/hostile.py)",
             "",
             f"`bench/hostile.py` on {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M')}. "
@@ -291,15 +291,8 @@ def write_results(lines: list[str]) -> None:
             "(bench/bare_app.py) before and after the flood, medians.",
             "",
             *lines,
-            END,
-        ]
+        ],
     )
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        text = head + section + rest.partition(END)[2]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text)
 
 
 def main() -> None:

@@ -53,6 +53,9 @@ SITE_URL = "http://127.0.0.1:5690"
 BEGIN, END = "<!-- begin bench/mirror.py -->", "<!-- end bench/mirror.py -->"
 
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(BENCH))
+from results import write_section  # noqa: E402
+
 print = functools.partial(print, flush=True)  # noqa: A001 - progress as it happens
 
 
@@ -303,11 +306,10 @@ def _publish_line(publish: dict) -> str:
 
 
 def write_results(lines: list[str]) -> None:
-    results = BENCH / "RESULTS.md"
-    text = results.read_text() if results.exists() else "# Benchmark results\n"
-    section = "\n".join(
+    write_section(
+        BEGIN,
+        END,
         [
-            BEGIN,
             "## Static mirror: from a change to the mirror (bench/mirror.py)",
             "",
             f"`bench/mirror.py` on {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M')}. "
@@ -317,15 +319,8 @@ def write_results(lines: list[str]) -> None:
             "every 10 ms.",
             "",
             *lines,
-            END,
-        ]
+        ],
     )
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        text = head + section + rest.partition(END)[2]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text)
 
 
 def main() -> None:

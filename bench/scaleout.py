@@ -46,6 +46,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(BENCH.parent))
 
+from results import write_section  # noqa: E402
 from run import HOST, VENV, WORK, get, start, stop, wait_until_up, wrk  # noqa: E402
 
 ROOT = BENCH.parent
@@ -317,28 +318,21 @@ def report(rates: dict, fresh: dict, fault: dict, args) -> list[str]:
 
 
 def write_results(lines: list[str], args) -> None:
-    results = BENCH / "RESULTS.md"
-    text = results.read_text() if results.exists() else "# Benchmark results\n"
-    section = "\n".join(
+    write_section(
+        BEGIN,
+        END,
         [
-            BEGIN,
             "## Scale-out against embedded (bench/scaleout.py)",
             "",
             f"`bench/scaleout.py` on {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M')}, "
-            f"load average before the run {os.getloadavg()[0]:.1f}. Each host: gunicorn "
-            f"`-w 2 -k gthread --threads 4`, its own TMPDIR; {args.incidents} past incidents; "
+            f"load average at the end {os.getloadavg()[0]:.1f} (the bench itself included). "
+            "Each host: gunicorn `-w 2 -k gthread --threads 4`, its own TMPDIR; "
+            f"{args.incidents} past incidents; "
             f"wrk `-t2 -c32 -d{args.seconds}s` on `/`, {args.rounds} rounds interleaved, medians.",
             "",
             *lines,
-            END,
-        ]
+        ],
     )
-    if BEGIN in text and END in text:
-        head, _, rest = text.partition(BEGIN)
-        text = head + section + rest.partition(END)[2]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text)
 
 
 def main() -> None:

@@ -27,6 +27,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from app.cache.version import read_small_file, replace_file
+
 # A read that began this long after the board's own and still saw a lower version
 # means the database went back; concurrent reads never start this far apart.
 _REGRESSION_NS = 1_000_000_000
@@ -70,14 +72,7 @@ class HostBoard:
         self._guard = threading.Lock()  # flock is per open file, not per thread
 
     def read(self) -> bytes:
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except FileNotFoundError:
-            return b""
-        try:
-            return os.read(fd, 128)
-        finally:
-            os.close(fd)
+        return read_small_file(self.path)
 
     def offer(self, generation: str, read_at: int) -> Record:
         """Record a generation read from the database; the record the board holds after."""
@@ -107,10 +102,7 @@ class HostBoard:
                 os.close(fd)  # closing releases the lock
 
     def _write(self, record: Record) -> None:
-        temporary = f"{self.path}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(temporary, "wb") as out:
-            out.write(record.to_bytes())
-        os.replace(temporary, self.path)
+        replace_file(self.path, record.to_bytes())
 
 
 def now_ns() -> int:

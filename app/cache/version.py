@@ -87,20 +87,30 @@ class FileToken:
         self.path = path
 
     def read(self) -> bytes:
-        try:
-            fd = os.open(self.path, os.O_RDONLY)
-        except FileNotFoundError:
-            return b""
-        try:
-            return os.read(fd, 64)
-        finally:
-            os.close(fd)
+        return read_small_file(self.path)
 
     def rewrite(self) -> None:
-        temporary = f"{self.path}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(temporary, "wb") as out:
-            out.write(secrets.token_hex(16).encode())
-        os.replace(temporary, self.path)
+        replace_file(self.path, secrets.token_hex(16).encode())
+
+
+def read_small_file(path: str, limit: int = 128) -> bytes:
+    """A few bytes every request reads: three system calls, b"" when there is no file."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return b""
+    try:
+        return os.read(fd, limit)
+    finally:
+        os.close(fd)
+
+
+def replace_file(path: str, data: bytes) -> None:
+    """Write beside `path`, then rename over it: readers see the old bytes or the new."""
+    temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with open(temporary, "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)
 
 
 @dataclass(frozen=True, slots=True)
