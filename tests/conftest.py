@@ -344,8 +344,10 @@ def other_app(database_url, app):
 
     yield build
     for extra in made:
-        if (cache := extra.extensions.get("herald_cache")) is not None and cache.watcher:
-            cache.watcher.stop(wait=30)  # before the pool closes: it may be reading through it
+        if (cache := extra.extensions.get("herald_cache")) is not None:
+            cache.close()  # its watcher may be reading through the pool closed below
+        if (queue := extra.extensions.get("herald.delivery_redis")) is not None:
+            queue.close()  # the RQ queue's Redis connection
     for extra in made:
         with extra.app_context():
             db.session.remove()

@@ -77,6 +77,14 @@ class CacheState:
         # Per (endpoint, free-text argument): the tag and the values cached under it.
         self._admitted: dict[tuple[str, str], tuple[str, set]] = {}
 
+    def close(self, wait: float = 30) -> None:
+        """Stop the watcher and close the Redis connections (an app shut down in-process)."""
+        if self.watcher is not None:
+            self.watcher.stop(wait=wait)
+        client = getattr(self.store, "client", None)
+        if client is not None:
+            client.close()
+
     def _clock(self, app: Flask, check: str, prefix: str, redis_client):
         """How this process learns the page version (version.py and push.py explain each)."""
         config = app.config

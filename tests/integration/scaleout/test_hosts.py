@@ -10,6 +10,7 @@ it through Redis pub/sub or the re-check, never through a shared file.
 from __future__ import annotations
 
 import itertools
+import shutil
 import signal
 import statistics
 import threading
@@ -76,6 +77,8 @@ def site():
 @pytest.fixture(scope="module")
 def cluster(site, tmp_path_factory):
     """Redis of our own, an SMTP sink, hosts A and B, two workers (host A is killed last)."""
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not installed (the test stops and starts its own Redis)")
     tmp_path = tmp_path_factory.mktemp("cluster")
     redis = RedisServer(free_port())
     redis.start()
