@@ -344,10 +344,14 @@ def other_app(database_url, app):
 
     yield build
     for extra in made:
+        # Each closed whatever happens to the others: a connection left to the garbage
+        # collector is an error (ResourceWarning) in whichever test runs next.
         if (cache := extra.extensions.get("herald_cache")) is not None:
-            cache.close()  # its watcher may be reading through the pool closed below
+            with contextlib.suppress(Exception):
+                cache.close()  # its watcher may be reading through the pool closed below
         if (queue := extra.extensions.get("herald.delivery_redis")) is not None:
-            queue.close()  # the RQ queue's Redis connection
+            with contextlib.suppress(Exception):
+                queue.close()  # the RQ queue's Redis connection
     for extra in made:
         with extra.app_context():
             db.session.remove()

@@ -207,6 +207,8 @@ class Watcher:
         self._stop.set()
         if wait:
             self._thread.join(timeout=wait)
+            if not self._thread.is_alive():
+                self.notices.close()  # closing twice is harmless; never left to the collector
 
     def _run(self) -> None:
         while not self._stop.is_set():
