@@ -12,6 +12,7 @@ from app.api.v1 import (  # noqa: F401
     integrations,
     openapi,
     page,
+    postmortems,
     subscribers,
 )
 from app.api.v1.auth import rate_key
