@@ -20,7 +20,8 @@ from app.models import Impact, Incident, IncidentStatus, InternalImpact, Urgency
 from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.services.backfill import PastUpdate
 from app.services.errors import Invalid
-from app.services.incidents import MAX_MESSAGE, MAX_POSTMORTEM, MAX_TITLE
+from app.services.incidents import MAX_MESSAGE, MAX_TITLE
+from app.services.postmortems import MAX_POSTMORTEM
 from app.templating import page_zone
 
 IMPACT_CHOICES = enum_choices(INCIDENT_IMPACTS)

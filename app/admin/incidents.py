@@ -20,7 +20,7 @@ from app.admin.parsers import check_page, optional_int, requested_choice, reques
 from app.admin.template_forms import Filled, fill, requested, template_for
 from app.models import Component, Incident, Priority, TemplateKind
 from app.services import components as component_service
-from app.services import incident_templates, upstream_reports
+from app.services import incident_templates, postmortems, upstream_reports
 from app.services import incidents as service
 from app.services import priority as priority_service
 from app.services import status as status_service
@@ -254,7 +254,7 @@ def postmortem(incident_id: int):
     form = PostmortemForm(data={"body": incident.postmortem_body or ""})
 
     def save():
-        service.save_postmortem(
+        postmortems.save_postmortem(
             incident,
             body=form.body.data,
             publish=form.publish,

@@ -21,7 +21,8 @@ from app.models.enums import INCIDENT_STATUSES, MAINTENANCE_STATUSES
 from app.services import priority
 from app.services.errors import Invalid
 from app.services.import_fields import Fields
-from app.services.incidents import MAX_MESSAGE, MAX_POSTMORTEM
+from app.services.incidents import MAX_MESSAGE
+from app.services.postmortems import MAX_POSTMORTEM
 
 _STATUSES = {"incident": list(INCIDENT_STATUSES), "maintenance": list(MAINTENANCE_STATUSES)}
 _IMPACTS = {"incident": list(Impact), "maintenance": [*Impact, "maintenance"]}

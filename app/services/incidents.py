@@ -1,4 +1,4 @@
-"""The incident lifecycle: open, post updates, edit, resolve, backfill, postmortem.
+"""The incident lifecycle: open, post updates, edit, resolve (postmortems: postmortems.py).
 
 Each change locks the incident, then the components it touches (in id order), and
 checks its rules on what it finds there (services/tx.py): two managers posting at
@@ -37,7 +37,6 @@ from app.services.tx import locked, row_id, transactional
 
 MAX_TITLE = 200
 MAX_MESSAGE = 20_000
-MAX_POSTMORTEM = 100_000
 _ORDER = {status: index for index, status in enumerate(INCIDENT_STATUSES)}
 INCIDENT_GONE = "This incident no longer exists; it was deleted meanwhile."
 UPDATE_GONE = "This update no longer exists; it was deleted meanwhile."
@@ -366,34 +365,6 @@ def edit_update(update: IncidentUpdate, *, body: str, actor=None) -> IncidentUpd
     bump_version()
     audit.record(actor, "update.edit", "incident_update", update.id)
     return update
-
-
-@transactional
-def save_postmortem(
-    incident: Incident, *, body: str, publish: bool, actor=None, notify: bool = True
-) -> Incident:
-    """Save a postmortem draft, or publish it, once the incident is resolved. Subscribers
-    hear of its first publication only (unless `notify` is False), never of later edits."""
-    incident = locked(Incident, incident, missing=INCIDENT_GONE)
-    if incident.is_maintenance:
-        raise Invalid("Postmortems are written for incidents, not maintenance.")
-    if incident.status != IncidentStatus.RESOLVED:
-        raise Invalid("Resolve the incident before writing its postmortem.")
-    body = validate.text(body, "postmortem", max_len=MAX_POSTMORTEM, multiline=True)
-    now = utcnow()
-    incident.postmortem_body = body
-    incident.postmortem_updated_at = now
-    if publish and incident.postmortem_published_at is None:
-        incident.postmortem_published_at = now
-        notifications.announce(NotificationKind.POSTMORTEM_PUBLISHED, incident, notify=notify)
-    elif not publish:
-        incident.postmortem_published_at = None
-    incident.updated_at = now
-    bump_version()
-    audit.record(
-        actor, "postmortem.publish" if publish else "postmortem.draft", "incident", incident.id
-    )
-    return incident
 
 
 @transactional

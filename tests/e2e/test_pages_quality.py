@@ -28,6 +28,7 @@ def seeded(live_server):
         incidents,
         maintenance,
         maintenance_series,
+        postmortems,
     )
 
     live_server.reset()
@@ -56,7 +57,7 @@ def seeded(live_server):
             restore_components=True,
             now=now - timedelta(days=2, hours=2),
         )
-        incidents.save_postmortem(
+        postmortems.save_postmortem(
             resolved,
             body="## What happened\n\nAn expired certificate.\n\n- renewed it\n- added an alert\n\n"
             "[Runbook](https://example.com/runbook)",

@@ -8,7 +8,7 @@ from app.api.v1 import fields as f
 from app.api.v1.body import read
 from app.api.v1.docs import document
 from app.api.v1.present import as_json
-from app.services import incidents
+from app.services import incidents, postmortems
 
 POSTMORTEM = f.Body("postmortem", {"body_draft": f.string(100_000)}, required=("body_draft",))
 PUBLISH = f.Body(
@@ -45,7 +45,7 @@ def postmortem(incident_id: str):
 def postmortem_save(incident_id: str):
     found = lookup.incident(incident_id)
     body = read(POSTMORTEM)["body_draft"]
-    incidents.save_postmortem(found, body=body, publish=found.postmortem_published, actor=actor())
+    postmortems.save_postmortem(found, body=body, publish=found.postmortem_published, actor=actor())
     return _postmortem(found.id)
 
 
@@ -54,7 +54,9 @@ def postmortem_save(incident_id: str):
 def postmortem_publish(incident_id: str):
     found = lookup.incident(incident_id)
     read(PUBLISH)
-    incidents.save_postmortem(found, body=found.postmortem_body or "", publish=True, actor=actor())
+    postmortems.save_postmortem(
+        found, body=found.postmortem_body or "", publish=True, actor=actor()
+    )
     return _postmortem(found.id)
 
 
@@ -63,5 +65,7 @@ def postmortem_publish(incident_id: str):
 def postmortem_revert(incident_id: str):
     found = lookup.incident(incident_id)
     read(f.Body("postmortem", {}))
-    incidents.save_postmortem(found, body=found.postmortem_body or "", publish=False, actor=actor())
+    postmortems.save_postmortem(
+        found, body=found.postmortem_body or "", publish=False, actor=actor()
+    )
     return _postmortem(found.id)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Delivery, DeliveryState, NotificationKind, Subscriber, SubscriberState
-from app.services import incidents, maintenance, subscriptions
+from app.services import incidents, maintenance, postmortems, subscriptions
 from tests.integration.delivery.conftest import confirmed, deliver
 from tests.subscriber_fixtures import at, evidence, subscriber
 
@@ -138,8 +138,8 @@ def test_postmortem_and_maintenance_lifecycle_mails(app, mail, catalogue):
     confirmed("ada@example.com")
     incident = _open(catalogue, notify=False)
     incidents.post_update(incident, status="resolved", message="Fixed.", notify=False)
-    incidents.save_postmortem(incident, body="What happened", publish=True)
-    incidents.save_postmortem(incident, body="What happened, edited", publish=True)
+    postmortems.save_postmortem(incident, body="What happened", publish=True)
+    postmortems.save_postmortem(incident, body="What happened, edited", publish=True)
     planned = maintenance.schedule_maintenance(
         name="Database upgrade",
         message="Read-only for a while.",

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Component, ComponentGroup, Incident, utcnow
-from app.services import components, incidents, maintenance, page
+from app.services import components, incidents, maintenance, page, postmortems
 
 
 def build_page(incident_count: int = 4) -> None:
@@ -44,7 +44,7 @@ def build_page(incident_count: int = 4) -> None:
                 restore_components=True,
                 actor="test",
             )
-            incidents.save_postmortem(
+            postmortems.save_postmortem(
                 opened,
                 body=f"## What happened\n\nIndex {n} went missing.",
                 publish=True,

@@ -9,7 +9,7 @@ import pytest
 from lxml import html
 
 from app.models import utcnow
-from app.services import backfill, components, incidents, maintenance
+from app.services import backfill, components, incidents, maintenance, postmortems
 from app.services.backfill import PastUpdate
 
 
@@ -281,9 +281,9 @@ def test_postmortem_shows_only_once_published(client):
     """Is a postmortem draft kept private, and the published one shown?"""
     found = open_incident()
     incidents.post_update(found, status="resolved", message="Fixed.")
-    incidents.save_postmortem(found, body="Draft **notes**.", publish=False)
+    postmortems.save_postmortem(found, body="Draft **notes**.", publish=False)
     assert "Draft" not in text(visit(client, f"/incidents/{found.id}"))
-    incidents.save_postmortem(found, body="The **root cause** was DNS.", publish=True)
+    postmortems.save_postmortem(found, body="The **root cause** was DNS.", publish=True)
     doc = visit(client, f"/incidents/{found.id}")
     section = one(doc, "//section[contains(@class, 'postmortem')]")
     assert "The root cause was DNS." in text(section)

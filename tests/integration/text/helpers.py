@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Component, Incident, utcnow
-from app.services import backfill, components, incidents, maintenance
+from app.services import backfill, components, incidents, maintenance, postmortems
 from app.services.page import get_settings
 from app.text import find_unshowable
 from tests.unshowable import SENDABLE, STORABLE_ON_POSTGRESQL, TERMINAL_LINE, every
@@ -45,7 +45,7 @@ def build_site() -> None:
     incidents.post_update(
         done, status="resolved", message="Fixed.", restore_components=True, actor="test"
     )
-    incidents.save_postmortem(done, body="Root cause: DNS.", publish=True, actor="test")
+    postmortems.save_postmortem(done, body="Root cause: DNS.", publish=True, actor="test")
     incidents.open_incident(
         name="Slow pages",
         impact="minor",

@@ -18,7 +18,7 @@ from app.models import (
     SubscriberState,
     utcnow,
 )
-from app.services import incidents, maintenance, subscriber_tokens, subscriptions
+from app.services import incidents, maintenance, postmortems, subscriber_tokens, subscriptions
 from app.services.subscriber_tokens import Purpose
 from tests.integration.webhooks.rows import add_delivery, add_subscriber
 from tests.subscriber_fixtures import csrf, evidence, subscriber
@@ -56,7 +56,7 @@ def story(app, catalogue):
     resolved = incidents.post_update(
         opened, status="resolved", message="All good.", restore_components=True
     )
-    incidents.save_postmortem(opened, body="What happened, and what we changed.", publish=True)
+    postmortems.save_postmortem(opened, body="What happened, and what we changed.", publish=True)
     starts = utcnow() + timedelta(days=2)
     planned = maintenance.schedule_maintenance(
         name="Database upgrade",

@@ -12,7 +12,7 @@ from app.models import (
     IncidentStatus,
     IncidentUpdate,
 )
-from app.services import backfill, incidents
+from app.services import backfill, incidents, postmortems
 from app.services import components as component_service
 from app.services.backfill import PastUpdate
 from app.services.errors import Invalid
@@ -327,7 +327,7 @@ def test_postmortem_only_after_resolution(app, make_component):
     """Is a postmortem refused while the incident is still open?"""
     incident = _open(make_component("API"))
     with pytest.raises(Invalid, match="(?i)resolve"):
-        incidents.save_postmortem(incident, body="What happened", publish=False)
+        postmortems.save_postmortem(incident, body="What happened", publish=False)
     db.session.expire_all()
     assert incident.postmortem_body is None
 
@@ -337,15 +337,15 @@ def test_postmortem_draft_then_publish(app, make_component):
     incident = _open(make_component("API"))
     incidents.post_update(incident, status="resolved", message="Fixed.", now=at(20))
 
-    incidents.save_postmortem(incident, body="Draft text", publish=False)
+    postmortems.save_postmortem(incident, body="Draft text", publish=False)
     assert incident.postmortem_body == "Draft text"
     assert not incident.postmortem_published
 
-    incidents.save_postmortem(incident, body="Final text", publish=True)
+    postmortems.save_postmortem(incident, body="Final text", publish=True)
     published_at = incident.postmortem_published_at
     assert incident.postmortem_published
-    incidents.save_postmortem(incident, body="Final text, typo fixed", publish=True)
+    postmortems.save_postmortem(incident, body="Final text, typo fixed", publish=True)
     assert incident.postmortem_published_at == published_at
 
-    incidents.save_postmortem(incident, body="Final text, typo fixed", publish=False)
+    postmortems.save_postmortem(incident, body="Final text, typo fixed", publish=False)
     assert not incident.postmortem_published
