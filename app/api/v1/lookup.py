@@ -9,16 +9,15 @@ from sqlalchemy import select
 from app.api.v1.errors import ApiError
 from app.extensions import db
 from app.models import Component, ComponentGroup, Incident, IncidentTemplate
+from app.services.components import get_component_by_code
+from app.services.incident_templates import get_template
 from app.services.incidents import get_incident
 
 _MAX_ID = 2**31 - 1
 
 
 def component(code: str) -> Component:
-    found = db.session.scalar(select(Component).where(Component.code == code[:32]))
-    if found is None:
-        raise ApiError(404, "No such component.")
-    return found
+    return get_component_by_code(code[:32])
 
 
 def group(code: str) -> ComponentGroup:
@@ -66,12 +65,9 @@ def component_ids(codes: Iterable[str], field: str) -> dict[str, int]:
 
 def template(template_id: str) -> IncidentTemplate:
     """The template a URL names; 404 when there is none."""
-    found = None
-    if template_id.isascii() and template_id.isdigit() and int(template_id) <= _MAX_ID:
-        found = db.session.get(IncidentTemplate, int(template_id))
-    if found is None:
+    if not (template_id.isascii() and template_id.isdigit()) or int(template_id) > _MAX_ID:
         raise ApiError(404, "No such incident template.")
-    return found
+    return get_template(int(template_id))
 
 
 def template_in_body(template_id: int, field: str = "template_id") -> IncidentTemplate:
