@@ -9,7 +9,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Component, utcnow
-from app.services import backfill, components, incident_templates, incidents, maintenance
+from app.services import (
+    backfill,
+    component_groups,
+    components,
+    incident_templates,
+    incidents,
+    maintenance,
+)
 from app.services.backfill import PastUpdate
 
 GROUPS = {
@@ -30,7 +37,7 @@ def seed_demo(*, if_empty: bool = True, echo=click.echo) -> bool:
         group_ids: dict[str, int] = {}
         for group, name in bar:
             if group and group not in group_ids:
-                group_ids[group] = components.create_group(name=group, actor="demo").id
+                group_ids[group] = component_groups.create_group(name=group, actor="demo").id
             created[name] = components.create_component(
                 name=name,
                 group_id=group_ids.get(group),

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification, NotificationKind, Subscriber
-from app.services import components, subscriber_tokens
+from app.services import component_groups, components, subscriber_tokens
 from app.services.subscriptions import Evidence
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -87,7 +87,7 @@ def loopback_webhooks(app):
 @pytest.fixture
 def catalogue(app) -> Catalogue:
     """A group "Core" (API, Database) and a component in no group (Website)."""
-    core = components.create_group(name="Core")
+    core = component_groups.create_group(name="Core")
     api = components.create_component(name="API", group_id=core.id)
     database = components.create_component(name="Database", group_id=core.id)
     website = components.create_component(name="Website")

@@ -9,6 +9,7 @@ from app.admin.component_forms import ComponentForm, GroupForm, StatusForm
 from app.admin.forms import saved, submit
 from app.admin.parsers import direction
 from app.models import Component, ComponentGroup
+from app.services import component_groups as group_service
 from app.services import components as service
 
 
@@ -21,7 +22,7 @@ def _list_page(errors=()):
     items = service.list_components()
     return render_template(
         "admin/components/list.html",
-        groups=service.list_groups(),
+        groups=group_service.list_groups(),
         components=items,
         ungrouped=[c for c in items if c.group_id is None],
         errors=errors,
@@ -43,7 +44,7 @@ def _listed(anchor: str):
 @bp.route("/components/new", methods=["GET", "POST"])
 def component_new():
     form = ComponentForm(group_id=request.args.get("group"))
-    form.offer_groups(service.list_groups())
+    form.offer_groups(group_service.list_groups())
 
     def save():
         component = service.create_component(
@@ -58,7 +59,7 @@ def component_new():
 def component_edit(component_id: int):
     component = service.get_component(component_id)
     form = ComponentForm(obj=component)
-    form.offer_groups(service.list_groups())
+    form.offer_groups(group_service.list_groups())
 
     def save():
         service.update_component(
@@ -125,7 +126,7 @@ def group_new():
     form = GroupForm()
 
     def save():
-        group = service.create_group(
+        group = group_service.create_group(
             name=form.name.data, description=form.description.data, actor=current_actor()
         )
         return saved(f"Group “{group.name}” created.", url_for("admin.components"))
@@ -135,11 +136,11 @@ def group_new():
 
 @bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
 def group_edit(group_id: int):
-    group = service.get_group(group_id)
+    group = group_service.get_group(group_id)
     form = GroupForm(obj=group)
 
     def save():
-        service.update_group(
+        group_service.update_group(
             group, name=form.name.data, description=form.description.data, actor=current_actor()
         )
         return saved(f"Group “{group.name}” saved.", url_for("admin.components"))
@@ -149,18 +150,18 @@ def group_edit(group_id: int):
 
 @bp.post("/groups/<int:group_id>/move")
 def group_move(group_id: int):
-    group = service.get_group(group_id)
-    service.move_group(group, direction(request.form.get("direction")), actor=current_actor())
+    group = group_service.get_group(group_id)
+    group_service.move_group(group, direction(request.form.get("direction")), actor=current_actor())
     return redirect(_listed(f"group-{group.id}"))
 
 
 @bp.route("/groups/<int:group_id>/delete", methods=["GET", "POST"])
 def group_delete(group_id: int):
-    group = service.get_group(group_id)
+    group = group_service.get_group(group_id)
     return _confirm_delete(
         "group",
         group.name,
-        lambda: service.delete_group(group, actor=current_actor()),
+        lambda: group_service.delete_group(group, actor=current_actor()),
         done=f"Group “{group.name}” deleted; its components are now ungrouped.",
         members=[c.name for c in group.components],
     )

@@ -24,7 +24,8 @@ from app.models import (
     utcnow,
 )
 from app.services import status as status_service
-from app.services.components import list_components, list_groups
+from app.services.component_groups import list_groups
+from app.services.components import list_components
 from app.services.incidents import get_incident
 from app.services.page import get_settings
 from app.services.status import current_page_status, page_status

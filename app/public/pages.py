@@ -16,7 +16,8 @@ from app.services import incidents as incident_service
 from app.services import status as status_service
 from app.services import uptime as uptime_service
 from app.services import uptime_calendar, uptime_periods
-from app.services.components import list_components, list_groups
+from app.services.component_groups import list_groups
+from app.services.components import list_components
 from app.services.errors import NotFound
 from app.templating import page_settings, page_zone
 

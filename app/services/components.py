@@ -1,4 +1,5 @@
-"""Components and groups: create, edit, order, delete, and status changes with periods.
+"""Components: create, edit, order, delete, and status changes with periods (groups:
+component_groups.py).
 
 Every change re-reads the rows it decides on under a lock (services/tx.py): a
 component before its status and periods, a group before its members, and the whole
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import (
@@ -22,33 +23,29 @@ from app.models import (
     NotificationKind,
     utcnow,
 )
-from app.services import audit, notifications, validate
+from app.services import audit, component_groups, notifications, validate
 from app.services.errors import Invalid, NotFound
+from app.services.ordering import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    find_row,
+    locked_in_order,
+    next_position,
+    unique_name,
+)
 from app.services.page import bump_version
-from app.services.tx import locked, locked_all, row_id, transactional
+from app.services.tx import locked, locked_all, transactional
 
 COMPONENT_GONE = "This component no longer exists; it was deleted meanwhile."
-GROUP_GONE = "This component group no longer exists; it was deleted meanwhile."
-
-MAX_NAME = 100
-MAX_DESCRIPTION = 2000
 
 
 def list_components() -> list[Component]:
     return list(db.session.scalars(select(Component).order_by(Component.position, Component.id)))
 
 
-def list_groups() -> list[ComponentGroup]:
-    return list(
-        db.session.scalars(
-            select(ComponentGroup).order_by(ComponentGroup.position, ComponentGroup.id)
-        )
-    )
-
-
 def grouped(components: list[Component]) -> list[tuple[str | None, list[Component]]]:
     """Components as (group name or None, [components]) in page order, ungrouped last."""
-    groups = {g.id: (g.name, []) for g in list_groups()}
+    groups = {g.id: (g.name, []) for g in component_groups.list_groups()}
     ungrouped: list[Component] = []
     for component in components:
         groups.get(component.group_id, (None, ungrouped))[1].append(component)
@@ -69,13 +66,6 @@ def get_component_by_code(code: str) -> Component:
     return component
 
 
-def get_group(group_id: int) -> ComponentGroup:
-    group = db.session.get(ComponentGroup, group_id)
-    if group is None:
-        raise NotFound("No such component group.")
-    return group
-
-
 def lock_components(ids: Iterable[int]) -> dict[int, Component]:
     """The components `ids` that exist, read afresh and locked, by id (in id order, so
     two writers locking overlapping sets queue rather than deadlock)."""
@@ -87,18 +77,6 @@ def lock_components(ids: Iterable[int]) -> dict[int, Component]:
 
 def parse_status(value, field: str = "status") -> ComponentStatus:
     return validate.choice(ComponentStatus, value, field, label="component status")
-
-
-def _unique_name(model, name: str, exclude_id: int | None, what: str) -> None:
-    query = select(model.id).where(func.lower(model.name) == name.lower())
-    if exclude_id is not None:
-        query = query.where(model.id != exclude_id)
-    if db.session.scalar(query) is not None:
-        raise Invalid(f"A {what} named “{name}” already exists.", "name")
-
-
-def _next_position(model) -> int:
-    return (db.session.scalar(select(func.max(model.position))) or 0) + 1
 
 
 def apply_status(
@@ -157,7 +135,7 @@ def create_component(
         description, "description", max_len=MAX_DESCRIPTION, required=False, multiline=True
     )
     status = parse_status(status)
-    _unique_name(Component, name, None, "component")
+    unique_name(Component, name, None, "component")
     group = (
         locked(ComponentGroup, group_id, missing="No such component group.") if group_id else None
     )
@@ -168,7 +146,7 @@ def create_component(
         status=status,
         showcase=showcase,
         only_show_if_degraded=only_show_if_degraded,
-        position=_next_position(Component),
+        position=next_position(Component),
         start_date=now.date(),
         created_at=now,
         updated_at=now,
@@ -202,7 +180,7 @@ def update_component(
         locked(ComponentGroup, group_id, missing="No such component group.") if group_id else None
     )
     component = locked(Component, component, missing=COMPONENT_GONE)
-    _unique_name(Component, name, component.id, "component")
+    unique_name(Component, name, component.id, "component")
     component.group = group
     component.name = name
     component.description = description
@@ -251,8 +229,8 @@ def move_component(component: Component, direction: int, *, actor=None) -> None:
     components shown with it: its group's, or the ungrouped ones."""
     if direction not in (-1, 1):
         raise Invalid("Direction must be up or down.")
-    ordered = _locked_in_order(Component)
-    component = _find(ordered, component, COMPONENT_GONE)
+    ordered = locked_in_order(Component)
+    component = find_row(ordered, component, COMPONENT_GONE)
     siblings = [c for c in ordered if c.group_id == component.group_id]
     index = siblings.index(component) + direction
     if 0 <= index < len(siblings):
@@ -267,7 +245,7 @@ def move_component(component: Component, direction: int, *, actor=None) -> None:
 @transactional
 def reorder_components(ordered_ids: list[int], *, actor=None) -> None:
     """Put components in the given order; ids not listed keep their relative order after."""
-    components = {c.id: c for c in _locked_in_order(Component)}
+    components = {c.id: c for c in locked_in_order(Component)}
     unknown = [i for i in ordered_ids if i not in components]
     if unknown:
         raise NotFound(f"No such component: {unknown[0]}.")
@@ -276,83 +254,6 @@ def reorder_components(ordered_ids: list[int], *, actor=None) -> None:
         component.position = position
     bump_version()
     audit.record(actor, "component.reorder", "component", None, order=ordered_ids)
-
-
-def _locked_in_order(model) -> list:
-    """Every row of `model`, locked (the whole list is what a reorder decides on), in
-    page order."""
-    return sorted(locked_all(model), key=lambda row: (row.position, row.id))
-
-
-def _find(rows: list, row, missing: str):
-    wanted = row_id(row)
-    found = next((each for each in rows if each.id == wanted), None)
-    if found is None:
-        raise NotFound(missing)
-    return found
-
-
-def _move(items: list, item, direction: int) -> None:
-    if direction not in (-1, 1):
-        raise Invalid("Direction must be up or down.")
-    index = items.index(_find(items, item, GROUP_GONE))
-    other = index + direction
-    if 0 <= other < len(items):
-        items[index], items[other] = items[other], items[index]
-    for position, each in enumerate(items, start=1):
-        each.position = position
-
-
-@transactional
-def create_group(*, name: str, description: str | None = None, actor=None) -> ComponentGroup:
-    name = validate.text(name, "name", max_len=MAX_NAME)
-    description = validate.text(
-        description, "description", max_len=MAX_DESCRIPTION, required=False, multiline=True
-    )
-    _unique_name(ComponentGroup, name, None, "group")
-    group = ComponentGroup(
-        name=name, description=description, position=_next_position(ComponentGroup)
-    )
-    db.session.add(group)
-    db.session.flush()
-    bump_version()
-    audit.record(actor, "group.create", "group", group.id, name=name)
-    return group
-
-
-@transactional
-def update_group(group: ComponentGroup, *, name: str, description: str | None, actor=None):
-    name = validate.text(name, "name", max_len=MAX_NAME)
-    description = validate.text(
-        description, "description", max_len=MAX_DESCRIPTION, required=False, multiline=True
-    )
-    group = locked(ComponentGroup, group, missing=GROUP_GONE)
-    _unique_name(ComponentGroup, name, group.id, "group")
-    group.name = name
-    group.description = description
-    group.updated_at = utcnow()
-    bump_version()
-    audit.record(actor, "group.update", "group", group.id, name=name)
-    return group
-
-
-@transactional
-def move_group(group: ComponentGroup, direction: int, *, actor=None) -> None:
-    groups = _locked_in_order(ComponentGroup)
-    _move(groups, group, direction)
-    bump_version()
-    audit.record(actor, "group.move", "group", row_id(group), direction=direction)
-
-
-@transactional
-def delete_group(group: ComponentGroup, *, actor=None) -> None:
-    """Remove a group; its components stay, ungrouped."""
-    group = locked(ComponentGroup, group, missing=GROUP_GONE)
-    for component in locked_all(Component, Component.group_id == group.id):
-        component.group = None
-    audit.record(actor, "group.delete", "group", group.id, name=group.name)
-    db.session.delete(group)
-    bump_version()
 
 
 @transactional
@@ -374,11 +275,3 @@ def change_component(component: Component, *, status: str | None = None, actor=N
     if status is not None:
         component = set_status(component, status, actor=actor)
     return component
-
-
-@transactional
-def change_group(group: ComponentGroup, *, actor=None, **fields) -> ComponentGroup:
-    """Change some of a group's fields (the API's PATCH); fields not given keep their values."""
-    db.session.refresh(group)
-    current = {"name": group.name, "description": group.description}
-    return update_group(group, actor=actor, **(current | fields))

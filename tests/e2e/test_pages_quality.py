@@ -23,6 +23,7 @@ def seeded(live_server):
     from app.models import utcnow
     from app.services import (
         api_tokens,
+        component_groups,
         components,
         incident_templates,
         incidents,
@@ -36,7 +37,9 @@ def seeded(live_server):
     create_user(live_server.app, "quality-manager@example.com", "manager")
     now = utcnow()
     with live_server.app.app_context():
-        core = components.create_group(name="Core services", description="What the app runs on")
+        core = component_groups.create_group(
+            name="Core services", description="What the app runs on"
+        )
         api = components.create_component(
             name="API", group_id=core.id, description="REST and webhooks"
         )

@@ -20,12 +20,12 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def site(live_server):
     """An empty page with mail on, a group "Core" (API, Database) and "Website"."""
-    from app.services import components
+    from app.services import component_groups, components
 
     live_server.reset()
     live_server.app.config["SMTP_URL"] = SMTP_URL
     with live_server.app.app_context():
-        core = components.create_group(name="Core")
+        core = component_groups.create_group(name="Core")
         components.create_component(name="API", group_id=core.id)
         components.create_component(name="Database", group_id=core.id)
         components.create_component(name="Website")

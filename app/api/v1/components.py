@@ -9,6 +9,7 @@ from app.api.v1.docs import document
 from app.api.v1.idempotent import idempotent
 from app.api.v1.present import Page, as_json, no_content
 from app.models import ComponentStatus
+from app.services import component_groups as group_service
 from app.services import components as service
 from app.services.components import MAX_DESCRIPTION, MAX_NAME
 
@@ -86,7 +87,7 @@ def groups():
 @document("Create a component group", body=NEW_GROUP, response="group", status=201)
 @idempotent
 def group_create():
-    created = service.create_group(actor=actor(), **read(NEW_GROUP))
+    created = group_service.create_group(actor=actor(), **read(NEW_GROUP))
     return as_json(Page().group(created), 201)
 
 
@@ -100,12 +101,12 @@ def group(code: str):
 @document("Change a group's name or description", body=GROUP_CHANGE, response="group")
 def group_change(code: str):
     found = lookup.group(code)
-    changed = service.change_group(found, actor=actor(), **read(GROUP_CHANGE))
+    changed = group_service.change_group(found, actor=actor(), **read(GROUP_CHANGE))
     return as_json(Page().group(changed))
 
 
 @route("/component-groups/<code>", ("DELETE",))
 @document("Delete a group; its components stay, ungrouped", status=204)
 def group_delete(code: str):
-    service.delete_group(lookup.group(code), actor=actor())
+    group_service.delete_group(lookup.group(code), actor=actor())
     return no_content()

@@ -8,7 +8,8 @@ from flask import Response
 
 from app.api import statuspage as sp
 from app.models import Component, ComponentGroup, Incident, PageSettings, Subscriber, utcnow
-from app.services.components import list_components, list_groups
+from app.services.component_groups import list_groups
+from app.services.components import list_components
 from app.services.page import get_settings
 from app.site import site_url
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Component, ComponentGroup, ComponentStatusPeriod
-from app.services import components
+from app.services import component_groups, components
 
 
 def _names() -> list[str]:
@@ -15,7 +15,7 @@ def _names() -> list[str]:
 
 def test_a_manager_creates_a_component_with_a_group(as_manager):
     """Can a manager add a component with a description, in a group?"""
-    group = components.create_group(name="Core")
+    group = component_groups.create_group(name="Core")
     response = as_manager.post(
         "/admin/components/new",
         data={
@@ -112,7 +112,7 @@ def test_components_move_up_and_down(as_manager, make_component):
 
 def test_moving_stays_within_the_group(as_manager, make_component):
     """Does moving a grouped component swap it with its neighbour in the same group?"""
-    group = components.create_group(name="Core")
+    group = component_groups.create_group(name="Core")
     make_component("A", group_id=group.id)
     make_component("Loose")
     c = make_component("C", group_id=group.id)
@@ -137,9 +137,9 @@ def test_groups_are_created_renamed_reordered_and_deleted(as_manager, make_compo
     assert response.status_code == 302
     as_manager.post("/admin/groups/new", data={"name": "Edge"})
     assert as_manager.post("/admin/groups/new", data={"name": "core"}).status_code == 400
-    core, edge = components.list_groups()
+    core, edge = component_groups.list_groups()
     as_manager.post(f"/admin/groups/{edge.id}/move", data={"direction": "up"})
-    assert [g.name for g in components.list_groups()] == ["Edge", "Core"]
+    assert [g.name for g in component_groups.list_groups()] == ["Edge", "Core"]
     response = as_manager.post(f"/admin/groups/{core.id}/edit", data={"name": "Backend"})
     assert response.status_code == 302
     api = make_component("API", group_id=core.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.services import components
+from app.services import component_groups
 
 INPUT = re.compile(r"<(?:input|textarea|select)\b[^>]*>")
 
@@ -87,7 +87,7 @@ def test_after_posting_the_confirmation_has_the_focus(as_manager):
 def test_ungrouped_components_are_other_components_in_both_forms(as_manager, make_component):
     """Are components without a group listed under “Other components” when there are groups,
     in the incident form and (grouped at all) in the maintenance form?"""
-    core = components.create_group(name="Core services", actor="test")
+    core = component_groups.create_group(name="Core services", actor="test")
     make_component("API", group_id=core.id)
     make_component("Website")
     for url in ("/admin/incidents/new", "/admin/maintenance/new"):

@@ -12,7 +12,7 @@ from referencing import Registry, Resource
 from sqlalchemy import event
 
 from app.extensions import db
-from app.services import components, incidents, maintenance
+from app.services import component_groups, components, incidents, maintenance
 from app.services.page import get_settings
 from tests.conftest import ROOT
 
@@ -43,7 +43,7 @@ def get_json(client, path: str, status: int = 200) -> dict:
 def world(app):
     """A page with a group of two, one ungrouped component, an open incident with
     component changes, a resolved one, and maintenance both upcoming and in progress."""
-    core = components.create_group(name="Core", actor="test")
+    core = component_groups.create_group(name="Core", actor="test")
     api = components.create_component(name="API", group_id=core.id, actor="test", now=at(0))
     web = components.create_component(
         name="Website", description="The dashboard", group_id=core.id, actor="test", now=at(0)

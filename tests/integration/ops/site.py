@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Component, ComponentGroup, Incident, utcnow
-from app.services import components, incidents, maintenance, page, postmortems
+from app.services import component_groups, components, incidents, maintenance, page, postmortems
 
 
 def build_page(incident_count: int = 4) -> None:
@@ -21,7 +21,9 @@ def build_page(incident_count: int = 4) -> None:
         time_zone="Europe/Paris",
         actor="test",
     )
-    core = components.create_group(name="Core", description="What everyone uses", actor="test")
+    core = component_groups.create_group(
+        name="Core", description="What everyone uses", actor="test"
+    )
     api = components.create_component(name="API", group_id=core.id, actor="test")
     web = components.create_component(name="Website", group_id=core.id, actor="test")
     components.create_component(name="Billing", description="Invoices", actor="test")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from app.services import components, incidents
+from app.services import component_groups, incidents
 
 
 def test_ungrouped_components_sit_under_other_components(app, client, make_component):
     """Among groups, are components without one listed under an “Other components” heading?"""
-    core = components.create_group(name="Core services", actor="test")
+    core = component_groups.create_group(name="Core services", actor="test")
     make_component("Website")
     make_component("API", group_id=core.id)
     html = client.get("/").get_data(as_text=True)

@@ -9,7 +9,7 @@ import pytest
 from lxml import html
 
 from app.models import utcnow
-from app.services import backfill, components, incidents, maintenance, postmortems
+from app.services import backfill, component_groups, components, incidents, maintenance, postmortems
 from app.services.backfill import PastUpdate
 
 
@@ -118,8 +118,8 @@ def test_maintenance_in_progress_and_upcoming_show_their_window(client, make_com
 
 def test_group_shows_its_worst_child_and_opens_when_something_is_wrong(client, make_component):
     """Does a collapsed group still tell a visitor that one of its components is down?"""
-    core = components.create_group(name="Core")
-    edge = components.create_group(name="Edge")
+    core = component_groups.create_group(name="Core")
+    edge = component_groups.create_group(name="Edge")
     make_component("Website", group_id=core.id)
     make_component("API", group_id=core.id, status="partial_outage")
     make_component("CDN", group_id=edge.id)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Component, ComponentGroup, ComponentStatusPeriod, Incident, User, utcnow
-from app.services import components, incidents, maintenance, users
+from app.services import component_groups, components, incidents, maintenance, users
 from tests.integration.races.conftest import ADMINS
 
 # Success redirects; a refusal says why (400, 403 for a demoted admin, 409); 503 is the
@@ -200,7 +200,7 @@ def test_moving_components_and_groups_at_once_keeps_one_position_each(site):
     """When managers reorder components and groups at the same moment, does every component
     and every group still have a place of its own?"""
     with site.app.app_context():
-        groups = [components.create_group(name=f"Race group {n}").id for n in range(3)]
+        groups = [component_groups.create_group(name=f"Race group {n}").id for n in range(3)]
         moved = [
             components.create_component(name=f"Race move {n}", group_id=groups[n % 2]).id
             for n in range(5)

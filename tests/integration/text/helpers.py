@@ -16,7 +16,7 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Component, Incident, utcnow
-from app.services import backfill, components, incidents, maintenance, postmortems
+from app.services import backfill, component_groups, components, incidents, maintenance, postmortems
 from app.services.page import get_settings
 from app.text import find_unshowable
 from tests.unshowable import SENDABLE, STORABLE_ON_POSTGRESQL, TERMINAL_LINE, every
@@ -27,8 +27,8 @@ def build_site() -> None:
     revision and a postmortem, a past incident, and maintenance upcoming, in progress
     and completed."""
     now = utcnow()
-    core = components.create_group(name="Core", description="The core.", actor="test")
-    edge = components.create_group(name="Edge", description="The edge.", actor="test")
+    core = component_groups.create_group(name="Core", description="The core.", actor="test")
+    edge = component_groups.create_group(name="Edge", description="The edge.", actor="test")
     api = components.create_component(
         name="API", description="REST.", group_id=core.id, actor="test"
     )

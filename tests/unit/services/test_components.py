@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AffectedComponent, ComponentChange
-from app.services import components, incidents
+from app.services import component_groups, components, incidents
 from app.services.errors import Invalid
 from app.services.page import current_version
 from tests.unit.services.helpers import assert_contiguous, at, periods
@@ -112,9 +112,9 @@ def test_deleting_a_component_leaves_incident_resolvable(app, make_component):
 
 def test_deleting_a_group_keeps_its_components(app, make_component):
     """Does removing a group leave its components on the page, ungrouped?"""
-    group = components.create_group(name="Core")
+    group = component_groups.create_group(name="Core")
     api = make_component("API", group_id=group.id)
-    components.delete_group(group)
+    component_groups.delete_group(group)
     db.session.expire_all()
     assert api.group_id is None
     assert [c.name for c in components.list_components()] == ["API"]
@@ -131,7 +131,7 @@ def test_moving_a_component_swaps_it_with_its_neighbour(app, make_component):
 
 def test_moving_a_grouped_component_passes_over_components_outside_its_group(app, make_component):
     """In a group, does "move up" swap with the group's previous component, not a stranger?"""
-    group = components.create_group(name="Core")
+    group = component_groups.create_group(name="Core")
     make_component("API", group_id=group.id)
     make_component("Email")
     web = make_component("Web", group_id=group.id)
