@@ -343,6 +343,11 @@ def other_app(database_url, app):
         return extra
 
     yield build
+    # The test's own session may have borrowed a connection from an extra app's pool (an
+    # expired object of the test's read inside that app's context binds there): give it
+    # back before those pools are disposed, or it is returned to a dead pool and leaks.
+    db.session.rollback()
+    db.session.remove()
     for extra in made:
         # Each closed whatever happens to the others: a connection left to the garbage
         # collector is an error (ResourceWarning) in whichever test runs next.
