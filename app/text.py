@@ -129,3 +129,10 @@ def for_output(text: str | None, *, one_line: bool = False) -> str:
     with `one_line`, line breaks become spaces (a title or a calendar name holds none)."""
     text = clean_block(text or "")
     return " ".join(text.splitlines()) if one_line and "\n" in text else text
+
+
+def counted(n: int, plural: str) -> str:
+    """ "1 component group", "2 component groups"; nouns such as "series" keep their form."""
+    if n == 1 and plural.endswith("s") and not plural.endswith("series"):
+        return f"1 {plural[:-1]}"
+    return f"{n} {plural}"

@@ -13,6 +13,7 @@ import click
 from app.portability import statuspage
 from app.portability.export import export_page
 from app.services.errors import ServiceError
+from app.text import counted
 
 
 def _write_atomically(target: Path, text: str) -> None:
@@ -128,10 +129,10 @@ def import_command(
             )
     except ServiceError as exc:
         raise click.ClickException(f"{exc.message} Nothing was imported.") from exc
-    added = ", ".join(f"{n} {what}" for what, n in result.added.items()) or "nothing new"
+    added = ", ".join(counted(n, what) for what, n in result.added.items()) or "nothing new"
     click.secho(f"Imported {added}.", fg="green")
     if result.kept:
-        kept = ", ".join(f"{n} {what}" for what, n in result.kept.items())
+        kept = ", ".join(counted(n, what) for what, n in result.kept.items())
         click.echo(f"Already here, left as they are: {kept}.")
     if result.settings_imported:
         click.echo("Page settings imported.")

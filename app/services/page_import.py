@@ -32,6 +32,7 @@ from app.services.import_incidents import import_incident
 from app.services.import_setup import import_settings_setup, import_setup
 from app.services.page import SETTINGS_ID, bump_version, get_settings, parse_time_zone
 from app.services.tx import transactional
+from app.text import counted
 
 FORMAT = "herald-page"
 _INCIDENT_KINDS = (("incidents", "incident"), ("maintenance", "maintenance"))
@@ -56,8 +57,11 @@ def page_contents() -> dict[str, int]:
     counts = {
         "component groups": db.session.scalar(select(func.count()).select_from(ComponentGroup)),
         "components": db.session.scalar(select(func.count()).select_from(Component)),
-        "incidents and maintenance": db.session.scalar(select(func.count()).select_from(Incident)),
     }
+    for plural, kind in _INCIDENT_KINDS:
+        counts[plural] = db.session.scalar(
+            select(func.count()).select_from(Incident).where(Incident.kind == kind)
+        )
     return {name: count for name, count in counts.items() if count}
 
 
@@ -90,7 +94,7 @@ def import_page(
     root = check_document(document)
     held = page_contents()
     if held and not merge:
-        listed = ", ".join(f"{count} {name}" for name, count in held.items())
+        listed = ", ".join(counted(count, name) for name, count in held.items())
         raise Conflict(
             f"This page already has {listed}. Import into an empty page, or add --merge to "
             "keep what is here and add what is missing."

@@ -83,7 +83,7 @@ def test_a_page_moves_from_sqlite_to_postgresql_and_back_unchanged(both_kinds, t
     middle = migrated(postgresql)
     imported = run_cli(middle, "import", str(tmp_path / "sqlite.json"))
     assert imported.exit_code == 0, imported.output + imported.stderr
-    assert "2 incident templates, 1 maintenance series, 2 alert rules, 1 upstream follows" in (
+    assert "2 incident templates, 1 maintenance series, 2 alert rules, 1 upstream follow" in (
         imported.output
     )
     assert export_to(middle, tmp_path / "postgresql.json") == original
@@ -132,12 +132,12 @@ def test_import_refuses_a_page_with_content_and_merges_only_what_is_missing(data
         db.session.remove()
     refused = run_cli(target, "import", str(tmp_path / "page.json"))
     assert refused.exit_code != 0
-    assert "already has 1 incidents and maintenance" in refused.stderr
+    assert "already has 1 incident. Import" in refused.stderr
     assert "--merge" in refused.stderr and "Nothing was imported." in refused.stderr
 
     merged = run_cli(target, "import", "--merge", str(tmp_path / "page.json"))
     assert merged.exit_code == 0, merged.stderr
-    assert "Imported 1 component groups, 3 components, 2 incidents, 1 maintenance." in merged.output
+    assert "Imported 1 component group, 3 components, 2 incidents, 1 maintenance." in merged.output
     again = run_cli(target, "import", "--merge", str(tmp_path / "page.json"))
     assert "Imported nothing new." in again.output
     with target.app_context():
@@ -252,7 +252,7 @@ def test_a_statuspage_export_imports_from_files(databases):
     target = migrated(databases)
     result = run_cli(target, "import", "--statuspage", str(STATUSPAGE))
     assert result.exit_code == 0, result.stderr
-    assert "Imported 1 component groups, 4 components, 2 incidents, 2 maintenance." in result.output
+    assert "Imported 1 component group, 4 components, 2 incidents, 2 maintenance." in result.output
     _check_statuspage_page(target)
 
 

@@ -54,7 +54,7 @@ def test_an_export_from_before_version_2_still_imports(databases, tmp_path):
     target = migrated(databases)
     result = run_cli(target, "import", str(VERSION_1))
     assert result.exit_code == 0, result.stderr
-    assert "Imported 1 component groups, 3 components, 2 incidents, 1 maintenance." in (
+    assert "Imported 1 component group, 3 components, 2 incidents, 1 maintenance." in (
         result.output
     )
     document = export_to(target, tmp_path / "now.json")
@@ -202,7 +202,7 @@ def test_a_merge_adds_the_missing_configuration_once(databases, tmp_path):
         db.session.remove()
     merged = run_cli(target, "import", "--merge", str(tmp_path / "page.json"))
     assert merged.exit_code == 0, merged.stderr
-    assert "2 incident templates, 1 maintenance series, 2 alert rules, 1 upstream follows" in (
+    assert "2 incident templates, 1 maintenance series, 2 alert rules, 1 upstream follow" in (
         merged.output
     )
     assert "Page settings left as they are" in merged.output
@@ -211,6 +211,6 @@ def test_a_merge_adds_the_missing_configuration_once(databases, tmp_path):
     assert after["settings"]["alert_quiet_minutes"] is None
     again = run_cli(target, "import", "--merge", str(tmp_path / "page.json"))
     assert "Imported nothing new." in again.output, again.output
-    assert "2 incident templates, 1 maintenance series, 2 alert rules, 1 upstream follows" in (
+    assert "2 incident templates, 1 maintenance series, 2 alert rules, 1 upstream follow" in (
         again.output
     )
