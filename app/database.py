@@ -139,5 +139,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     if connection.dialect.name != "sqlite" or connection.dialect.driver != "pysqlite":
         return
-    write = connection.get_execution_options().get(WRITE_TRANSACTION)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    options = connection.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # asked for no transaction (VACUUM cannot run inside one)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_TRANSACTION) else "BEGIN")

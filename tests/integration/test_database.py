@@ -29,6 +29,16 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
 
 
+def test_a_connection_asked_for_autocommit_runs_outside_a_transaction(app, make_component):
+    """Can maintenance that refuses a transaction (VACUUM, as an operator or a bench runs it)
+    run through an AUTOCOMMIT connection, on SQLite as on PostgreSQL?"""
+    make_component("API")
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM"))
+        assert conn.execute(text("SELECT count(*) FROM component")).scalar() == 1
+
+
 WRITER = textwrap.dedent(
     """
     import os, sys
