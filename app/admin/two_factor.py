@@ -5,6 +5,8 @@ password and, when it is on, a current code.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import segno
 from flask import current_app, render_template, url_for
 from flask_login import current_user
@@ -17,6 +19,7 @@ from app.admin.forms import saved, submit
 from app.admin.two_factor_forms import EnrolForm, ReauthForm
 from app.extensions import limiter
 from app.services import two_factor
+from app.site import site_url
 
 # The QR code's size: 5 pixels a module reads well on a laptop screen held up to a phone.
 _QR_SCALE = 5
@@ -69,8 +72,14 @@ def _setup_page(form: EnrolForm):
 
 
 def _codes_page(codes: list[str], *, first_time: bool):
+    # A data: address lets the browser save the codes without Herald keeping them to serve
+    # a second request: they exist only in this answer.
+    text = two_factor.recovery_codes_text(current_actor(), codes, site_url=site_url())
     return render_template(
-        "admin/two_factor/recovery_codes.html", codes=codes, first_time=first_time
+        "admin/two_factor/recovery_codes.html",
+        codes=codes,
+        first_time=first_time,
+        download="data:text/plain;charset=utf-8," + quote(text),
     )
 
 

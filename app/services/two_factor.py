@@ -52,6 +52,18 @@ def provisioning_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=get_settings().name)
 
 
+def recovery_codes_text(user: User, codes: list[str], *, site_url: str) -> str:
+    """The recovery codes as a text file to keep: whose they are, where, and how they work."""
+    lines = [
+        f"Recovery codes for {user.email} on {get_settings().name} ({site_url})",
+        f"Made {utcnow():%Y-%m-%d %H:%M} UTC. Each works once; new ones replace all of these.",
+        "",
+        *(f"{n:2}. {code}" for n, code in enumerate(codes, start=1)),
+        "",
+    ]
+    return "\n".join(lines)
+
+
 def grouped(secret: str) -> str:
     """The secret in groups of four, for typing it into an app by hand."""
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

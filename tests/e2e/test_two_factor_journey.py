@@ -4,6 +4,7 @@ from the app — and every page on the way accessible (axe) and valid HTML (Nu).
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -52,6 +53,10 @@ def test_set_up_log_out_and_log_in_with_a_code(new_page, live_server):
     expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
     recovery = page.locator("ol.recovery-codes code").all_inner_texts()
     assert len(recovery) == 10
+    with page.expect_download() as saving:
+        page.get_by_role("link", name="Download them as a text file").click()
+    saved = Path(saving.value.path()).read_text()
+    assert all(code_ in saved for code_ in recovery) and EMAIL in saved
     _check(page, "two-factor-recovery-codes", documents, found)
 
     page.get_by_role("button", name=re.compile("^Log out")).click()

@@ -4,6 +4,7 @@ recovery codes — each asking who I am first — and what it does to my other s
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 import pytest
 
@@ -64,6 +65,19 @@ def test_setting_it_up_shows_ten_recovery_codes_once(app, as_manager):
     account = _text(as_manager.get("/admin/account"))
     assert "10 of 10 recovery codes left." in account
     assert not any(c in account for c in codes)
+
+
+def test_recovery_codes_can_be_saved_as_a_text_file(app, as_manager):
+    """Does the codes page offer them as a file to download, holding every code with whose
+    they are, without Herald serving them from a second address?"""
+    secret = _secret_on_the_page(_text(as_manager.get(SETUP)))
+    html = _text(as_manager.post(SETUP, {"code": code(secret), "password": PASSWORD}))
+    codes = re.findall(r"<li><code>([0-9a-z]{5}-[0-9a-z]{5})</code></li>", html)
+    link = re.search(r'href="data:text/plain;charset=utf-8,([^"]+)" download=', html)
+    assert link, "no download link on the recovery codes page"
+    saved = urllib.parse.unquote(link.group(1))
+    assert saved.startswith("Recovery codes for manager@example.com on ")
+    assert [line.split(". ")[1] for line in saved.splitlines() if ". " in line[:4]] == codes
 
 
 @pytest.mark.parametrize(
