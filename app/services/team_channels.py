@@ -15,11 +15,12 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from app.extensions import db
 from app.models import (
     Delivery,
+    DeliveryState,
     Incident,
     Notification,
     NotificationKind,
@@ -139,11 +140,17 @@ def delivery_dead(delivery_id: int, error: str | None) -> None:
         Notification.created_at > utcnow() - DEAD_LETTER_NOTICE_EVERY,
     )
     if db.session.scalar(recent.limit(1)) is not None:
-        return
+        return  # the next notice gives the count, these included
+    waiting = db.session.scalar(
+        select(func.count())
+        .select_from(Delivery)
+        .join(Subscriber, Delivery.subscriber_id == Subscriber.id)
+        .where(Delivery.state == DeliveryState.DEAD, Subscriber.team.is_(False))
+    )
     _notice(
         NotificationKind.TEAM_DEAD_LETTER,
         title="Deliveries to subscribers are failing",
         text=f"A {delivery.subscriber.kind.label} delivery gave up: {error or 'no reason given'}. "
-        "Failed deliveries can be retried from the admin.",
+        f"Failed deliveries waiting to be retried from the admin: {waiting}.",
         endpoint="admin.deliveries_failed",
     )

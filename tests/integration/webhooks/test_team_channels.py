@@ -9,11 +9,11 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.delivery import send
 from app.extensions import db
-from app.models import Subscriber, SubscriberKind, utcnow
+from app.models import Notification, NotificationKind, Subscriber, SubscriberKind, utcnow
 from app.services import alert_quiet, alerts, team_channels
 from tests.conftest import csrf_token_from
 from tests.integration.webhooks.rows import add_subscriber
@@ -114,6 +114,19 @@ def test_a_dead_letter_reaches_the_team_once_a_minute_at_most(
     incidents.open_incident(name="Slower", impact="minor", message="Still.")
     _deliver(app)
     assert _events(receiver) == ["team.dead_letter"]  # within the minute: no second notice
+    assert "waiting to be retried from the admin: 1." in document["team"]["text"]
+    an_hour_ago = utcnow() - timedelta(hours=1)  # the last notice is old news now
+    db.session.execute(
+        update(Notification)
+        .where(Notification.kind == NotificationKind.TEAM_DEAD_LETTER)
+        .values(created_at=an_hour_ago)
+    )
+    db.session.commit()
+    incidents.open_incident(name="Slowest", impact="minor", message="Again.")
+    _deliver(app)
+    assert _events(receiver) == ["team.dead_letter", "team.dead_letter"]
+    later = json.loads(receiver.requests[-1].body)["team"]["text"]
+    assert "waiting to be retried from the admin: 5." in later  # the unannounced too
 
 
 def test_a_slack_channel_gets_slack_blocks_for_an_upstream_report(
