@@ -47,19 +47,24 @@ def throwaway_database(kind: str, folder: Path) -> Iterator[str]:
     if kind == "sqlite":
         yield f"sqlite:///{folder / 'live.db'}"
         return
+    with throwaway_postgres("herald_live") as (_, _, url):
+        yield url
+
+
+@contextlib.contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[tuple[psycopg.Connection, str, str]]:
+    """A new, empty PostgreSQL database: the admin connection, its name and its URL; it is
+    dropped after, whoever is still connected (skips clearly without PostgreSQL)."""
     try:
         admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as exc:
         unavailable(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {exc}".strip())
-    name = f"herald_live_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
+        yield admin, name, f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
     finally:
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-        )
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
 

@@ -12,7 +12,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -20,7 +19,8 @@ import pytest
 from flask_migrate import upgrade
 
 from app.extensions import db
-from tests.conftest import PG_ADMIN_DSN, ROOT, make_app, unavailable
+from tests.conftest import ROOT, make_app, unavailable
+from tests.live import throwaway_postgres
 
 
 def free_port() -> int:
@@ -102,25 +102,14 @@ class RefusableDatabase:
 
 @pytest.fixture(scope="module")
 def refusable_pg():
-    try:
-        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        unavailable(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {exc}".strip())
-    name = f"herald_outage_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
-    app = make_app(url)
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
-    database = RefusableDatabase(admin, name, url)
-    yield database
-    database.allow()
-    admin.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-    )
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.close()
+    with throwaway_postgres("herald_outage") as (admin, name, url):
+        app = make_app(url)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        database = RefusableDatabase(admin, name, url)
+        yield database
+        database.allow()
 
 
 class Gunicorn:

@@ -15,21 +15,20 @@ import signal
 import statistics
 import threading
 import time
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import psycopg
 import pytest
 from flask_migrate import upgrade
 
 from app.extensions import db
 from app.services import api_tokens, components, users
 from tests.cluster import Host, Worker, version_of, wait_for
-from tests.conftest import PASSWORD, PG_ADMIN_DSN, make_app, unavailable
+from tests.conftest import PASSWORD, make_app, unavailable
 from tests.integration.delivery.conftest import confirmed
 from tests.integration.outage.conftest import RedisServer, free_port
+from tests.live import throwaway_postgres
 from tests.smtp_sink import SmtpSink
 
 STATUSES = ["major_outage", "partial_outage", "degraded_performance", "operational"]
@@ -49,29 +48,18 @@ class Site:
 @pytest.fixture(scope="module")
 def site():
     """A throwaway, migrated PostgreSQL database with a component, a manager and a token."""
-    try:
-        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        unavailable(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {exc}".strip())
-    name = f"herald_hosts_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}"
-    app = make_app(url)
-    with app.app_context():
-        upgrade()
-        component = components.create_component(name="API", status="operational", actor="test")
-        users.create_user(email="manager@example.com", password=PASSWORD)
-        _, secret = api_tokens.create_token(name="monitoring", role="manager")
-        db.session.commit()
-        found = Site(url, secret, component.code, "manager@example.com")
-        db.session.remove()
-        db.engine.dispose()
-    yield found
-    admin.execute(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-    )
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.close()
+    with throwaway_postgres("herald_hosts") as (_, _, url):
+        app = make_app(url)
+        with app.app_context():
+            upgrade()
+            component = components.create_component(name="API", status="operational", actor="test")
+            users.create_user(email="manager@example.com", password=PASSWORD)
+            _, secret = api_tokens.create_token(name="monitoring", role="manager")
+            db.session.commit()
+            found = Site(url, secret, component.code, "manager@example.com")
+            db.session.remove()
+            db.engine.dispose()
+        yield found
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,6 @@ to revision 0004 and upgraded again, which runs the repair on the spoiled rows.
 
 from __future__ import annotations
 
-import uuid
-
-import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
@@ -18,7 +15,7 @@ from app.extensions import db
 from app.models import AuditEvent, Component
 from app.services.page import get_settings
 from app.text import find_unshowable
-from tests.conftest import PG_ADMIN_DSN, make_app, unavailable
+from tests.conftest import make_app
 from tests.integration.text.helpers import (
     BODIES,
     SHORT_NAMES,
@@ -27,6 +24,7 @@ from tests.integration.text.helpers import (
     fetch_every_public_url,
     spoil_every_text_column,
 )
+from tests.live import throwaway_postgres
 from tests.unshowable import TERMINAL_LINE_CLEAN, cleaned
 
 BEFORE_REPAIR = "0004"
@@ -44,21 +42,14 @@ def fresh_app(request, tmp_path):
         with app.app_context():
             db.engine.dispose()
         return
-    try:
-        admin = psycopg.connect(PG_ADMIN_DSN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        unavailable(f"PostgreSQL not reachable at {PG_ADMIN_DSN}: {exc}")
-    name = f"herald_repair_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    app = make_app(f"{PG_ADMIN_DSN.rsplit('/', 1)[0]}/{name}")
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with throwaway_postgres("herald_repair") as (_, _, url):
+        app = make_app(url)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
 
 
 def _values(table: str, column: str) -> list[str]:
