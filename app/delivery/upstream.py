@@ -96,7 +96,7 @@ def parse(raw: bytes) -> Summary:
     """A Statuspage summary document, read defensively: FetchFailed when it is none."""
     try:
         document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise FetchFailed("the answer is not valid JSON") from exc
     if not isinstance(document, dict) or not isinstance(document.get("components"), list):
         raise FetchFailed("the answer is not a Statuspage summary (no components list)")

@@ -57,7 +57,7 @@ def _load_herald(sources: tuple[str, ...], _timeout: float) -> tuple[dict, str]:
         document = json.loads(raw)
     except OSError as exc:
         raise click.ClickException(f"Cannot read {path}: {exc.strerror}.") from exc
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         message = f"{path} is not valid JSON: {exc}. Nothing was imported."
         raise click.ClickException(message) from exc
     if not isinstance(document, dict):

@@ -58,7 +58,7 @@ def _get(url: str, timeout: float) -> dict:
 def _parse(body: bytes, where: str) -> dict:
     try:
         document = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise SourceError(f"{where} is not JSON ({exc}).") from exc
     if not isinstance(document, dict):
         raise SourceError(f"{where} is not a Statuspage API document (an object).")

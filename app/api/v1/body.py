@@ -33,6 +33,12 @@ def body_bytes() -> bytes:
     return data
 
 
+# No Herald or Statuspage body nests deeper than a handful of levels; deeper ones would
+# only make later steps (validation, storing the idempotent answer) recurse.
+MAX_DEPTH = 32
+_TOO_DEEP = f"The body nests arrays or objects more than {MAX_DEPTH} levels deep."
+
+
 def raw_json() -> object | None:
     """The request's JSON value, or None when it sent no body at all."""
     data = body_bytes()
@@ -43,11 +49,13 @@ def raw_json() -> object | None:
     if request.mimetype != "application/json":
         raise ApiError(415, "Send the body as JSON, with Content-Type: application/json.")
     try:
-        return json.loads(
+        value = json.loads(
             data.decode("utf-8"),
             object_pairs_hook=_no_duplicates,
             parse_constant=_no_constant,
         )
+    except RecursionError:
+        raise ApiError(400, _TOO_DEEP) from None
     except UnicodeDecodeError:
         raise ApiError(400, "The body is not valid UTF-8.") from None
     except json.JSONDecodeError as exc:
@@ -56,6 +64,25 @@ def raw_json() -> object | None:
         ) from None
     except ValueError as exc:
         raise ApiError(400, f"The body is not valid JSON: {exc}") from None
+    if _depth(value) > MAX_DEPTH:
+        raise ApiError(400, _TOO_DEEP)
+    return value
+
+
+def _depth(value: object) -> int:
+    """How deeply arrays and objects nest in `value` (without recursion: it is untrusted)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            level += 1
+            deepest = max(deepest, level)
+            stack.extend((child, level) for child in _children(item))
+    return deepest
+
+
+def _children(item: dict | list):
+    return item.values() if isinstance(item, dict) else item
 
 
 def _no_duplicates(pairs):

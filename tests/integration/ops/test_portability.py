@@ -210,6 +210,9 @@ def test_files_that_are_not_json_are_refused(databases, tmp_path):
     (tmp_path / "page.json").write_text("{not json")
     broken = run_cli(target, "import", str(tmp_path / "page.json"))
     assert broken.exit_code == 1 and "is not valid JSON" in broken.stderr
+    (tmp_path / "deep.json").write_text("[" * 5000 + "]" * 5000)
+    deep = run_cli(target, "import", str(tmp_path / "deep.json"))
+    assert deep.exit_code == 1 and "is not valid JSON" in deep.stderr
     wrong = run_cli(target, "import", str(STATUSPAGE / "components.json"))
     assert wrong.exit_code == 1 and "import it with --statuspage" in wrong.stderr
 

@@ -144,6 +144,19 @@ def test_bad_json_is_recorded(app, upstream_page, follow, make_component):
     assert source.last_error == "the answer is not valid JSON"
 
 
+def test_json_nested_past_the_recursion_limit_is_recorded(
+    app, upstream_page, follow, make_component
+):
+    """When the page sends JSON nested thousands deep, is it an error like any bad JSON
+    rather than a worker crash?"""
+
+    def nest(page):
+        page.raw = b"[" * 5000 + b"]" * 5000
+
+    source = _broken(app, upstream_page, follow, make_component, nest)
+    assert source.last_error == "the answer is not valid JSON"
+
+
 def test_json_that_is_no_summary_is_recorded(app, upstream_page, follow, make_component):
     """When the page sends JSON without a components list, is that the error shown?"""
 

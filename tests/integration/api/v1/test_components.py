@@ -71,6 +71,23 @@ def test_bad_bodies_get_a_clear_4xx_and_write_nothing(admin_api):
         (dict(data='{"name": NaN}', content_type="application/json"), 400, "NaN"),
         (dict(data=b'{"name": "\xff"}', content_type="application/json"), 400, "UTF-8"),
         (dict(json={"name": "x" * 300_000}), 413, "larger"),
+        # Nesting past Python's recursion limit, and deep but within it.
+        (dict(data="[" * 5000 + "]" * 5000, content_type="application/json"), 400, "levels"),
+        (
+            dict(data='{"a":' * 3000 + "1" + "}" * 3000, content_type="application/json"),
+            400,
+            "levels",
+        ),
+        (
+            dict(
+                json={
+                    "name": "A",
+                    "description": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
+                }
+            ),
+            400,
+            "levels",
+        ),
         (dict(json={"name": "A", "group_id": "nosuchgroup"}), 422, "No such component group"),
     ]
     for kwargs, status, words in cases:

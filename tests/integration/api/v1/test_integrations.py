@@ -285,6 +285,11 @@ def test_bad_json_and_wrong_content_type_are_refused(app, manager_api):
     )
     assert broken.status_code == 400
     assert "not valid JSON" in error_of(broken)["message"]
+    deep = manager_api.post(
+        ALERTMANAGER, data=b"[" * 5000 + b"]" * 5000, headers={"Content-Type": "application/json"}
+    )
+    assert deep.status_code == 400
+    assert "levels deep" in error_of(deep)["message"]
     form = manager_api.post(ALERTMANAGER, data=b"alerts=1", content_type="text/plain")
     assert form.status_code == 415
     error_of(form)
