@@ -31,7 +31,7 @@ from app.models import (
 from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.services import audit, notifications, priority, validate
 from app.services.components import apply_status, lock_components, parse_status
-from app.services.errors import Invalid, NotFound
+from app.services.errors import Conflict, Invalid, NotFound
 from app.services.page import bump_version
 from app.services.tx import locked, row_id, transactional
 
@@ -40,6 +40,7 @@ MAX_MESSAGE = 20_000
 _ORDER = {status: index for index, status in enumerate(INCIDENT_STATUSES)}
 INCIDENT_GONE = "This incident no longer exists; it was deleted meanwhile."
 UPDATE_GONE = "This update no longer exists; it was deleted meanwhile."
+ALREADY_RESOLVED = "This incident is already resolved; nothing was posted and nobody was told."
 # The audit actions that move an incident's status (see last_done).
 STATUS_MOVES = ("incident.open", "incident.update")
 
@@ -277,14 +278,19 @@ def post_update(
     actor=None,
     now: datetime | None = None,
     notify: bool = True,
+    unless_resolved: bool = False,
 ) -> IncidentUpdate:
     """Post an update; resolving may return the affected components to operational.
-    Subscribers hear of it unless `notify` is False (a minor correction)."""
+    Subscribers hear of it unless `notify` is False (a minor correction). With
+    `unless_resolved` (a "resolve" a script may retry), a resolved incident is a Conflict,
+    decided on the locked row so two at once cannot both post."""
     status = parse_incident_status(status)
     message = validate.text(message, "message", max_len=MAX_MESSAGE, multiline=True)
     incident = locked(Incident, incident, missing=INCIDENT_GONE)
     if incident.is_maintenance:
         raise Invalid("Use a maintenance update for scheduled maintenance.")
+    if unless_resolved and incident.status == IncidentStatus.RESOLVED:
+        raise Conflict(ALREADY_RESOLVED)
     restore = status == IncidentStatus.RESOLVED and restore_components
     affected = [a.component_id for a in incident.affected if restore and a.component_id]
     changes, parts = _components(components or {}, also=affected)

@@ -330,6 +330,7 @@ def incident_resolve(incident_id: str):
         restore_components=True,
         deliver_notifications=values.get("deliver_notifications", True),
         actor=actor(),
+        unless_resolved=True,
     )
     return _answer(found.id)
 

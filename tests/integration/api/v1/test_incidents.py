@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AuditEvent, Incident, utcnow
+from app.models import AuditEvent, Incident, Notification, utcnow
 from app.services import maintenance
 from tests.integration.api.v1.conftest import Api, error_of
 
@@ -92,6 +92,11 @@ def test_resolve_returns_components_and_the_postmortem_follows(admin_api, make_c
     resolved = admin_api.post(f"/api/v1/incidents/{incident_id}/resolve")
     assert resolved.status_code == 200, resolved.json
     assert admin_api.get(f"/api/v1/components/{api_component.code}").json["status"] == "operational"
+    notices = db.session.scalar(select(func.count(Notification.id)))
+    again = admin_api.post(f"/api/v1/incidents/{incident_id}/resolve")  # a script's retry
+    assert again.status_code == 409 and "already resolved" in error_of(again)["message"]
+    assert len(admin_api.get(f"/api/v1/incidents/{incident_id}").json["incident_updates"]) == 2
+    assert db.session.scalar(select(func.count(Notification.id))) == notices  # nobody told twice
     draft = admin_api.put(
         f"/api/v1/incidents/{incident_id}/postmortem",
         json={"postmortem": {"body_draft": "What happened."}},
