@@ -35,7 +35,7 @@ from app.models import (
     IncidentStatus,
 )
 from app.models.types import utcnow
-from app.services import audit, incidents, team_channels
+from app.services import audit, incident_queries, incidents, team_channels
 from app.services.alert_rules import list_rules
 from app.services.components import list_components
 from app.services.tx import locked_all, transactional
@@ -285,6 +285,7 @@ def _resolve(alert: Alert, link: AlertLink, actor) -> str:
         component is not None
         and component.status != ComponentStatus.OPERATIONAL
         and not _still_firing(incident.id, component_id=component.id)
+        and not incident_queries.held_down_elsewhere(incident.id, [component.id])
     )
     last = not _still_firing(incident.id)
     if not restore and (not last or incident.status == IncidentStatus.MONITORING):

@@ -6,7 +6,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Impact, Incident, IncidentKind, IncidentStatus, IncidentUpdate, utcnow
+from app.models import (
+    AffectedComponent,
+    Impact,
+    Incident,
+    IncidentKind,
+    IncidentStatus,
+    IncidentUpdate,
+    utcnow,
+)
 
 MAX_LIMIT = 100
 _EAGER = (
@@ -57,3 +65,24 @@ def search(
 
 def unresolved_statuses() -> list[IncidentStatus]:
     return list(_OPEN)
+
+
+def held_down_elsewhere(incident_id: int, component_ids) -> set[int]:
+    """Which of `component_ids` another incident still working on its fault affects
+    (investigating or identified): resolving one incident must not show such a component
+    operational while the other holds it down. One in monitoring holds nothing: its fix
+    is in, so two incidents never keep each other's component down."""
+    ids = [cid for cid in component_ids if cid is not None]
+    if not ids:
+        return set()
+    query = (
+        select(AffectedComponent.component_id)
+        .join(Incident, Incident.id == AffectedComponent.incident_id)
+        .where(
+            AffectedComponent.component_id.in_(ids),
+            AffectedComponent.incident_id != incident_id,
+            Incident.kind == IncidentKind.INCIDENT,
+            Incident.status.in_((IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED)),
+        )
+    )
+    return set(db.session.scalars(query))

@@ -29,7 +29,7 @@ from app.models import (
     utcnow,
 )
 from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
-from app.services import audit, notifications, priority, validate
+from app.services import audit, incident_queries, notifications, priority, validate
 from app.services.components import apply_status, lock_components, parse_status
 from app.services.errors import Conflict, Invalid, NotFound
 from app.services.page import bump_version
@@ -252,13 +252,22 @@ def open_incident(
 def _restore_changes(
     incident: Incident, parts: Mapping[int, Component]
 ) -> dict[Component, ComponentStatus]:
-    """Affected components (locked, in `parts`) still impaired, mapped back to operational."""
+    """Affected components (locked, in `parts`) still impaired, mapped back to operational,
+    but for those another incident still holds down (see held_down_elsewhere)."""
     restore = {}
+    held = incident_queries.held_down_elsewhere(
+        incident.id, [a.component_id for a in incident.affected]
+    )
     for affected in incident.affected:
         component = parts.get(affected.component_id)
-        if component is not None and component.status not in (
-            ComponentStatus.OPERATIONAL,
-            ComponentStatus.UNDER_MAINTENANCE,
+        if (
+            component is not None
+            and component.id not in held
+            and component.status
+            not in (
+                ComponentStatus.OPERATIONAL,
+                ComponentStatus.UNDER_MAINTENANCE,
+            )
         ):
             restore[component] = ComponentStatus.OPERATIONAL
     return restore

@@ -75,6 +75,24 @@ def test_a_statuspage_client_opens_updates_and_resolves_an_incident(
     assert writes and all(label.startswith("API token") for label in writes)
 
 
+def test_resolving_one_of_two_incidents_leaves_their_component_down(admin_api, make_component):
+    """Two incidents on one component: does resolving the first leave it as the second set
+    it, and resolving the second bring it back to operational?"""
+    api_component = make_component("API")
+    first, second = (
+        admin_api.post(
+            "/api/v1/incidents",
+            json={"name": name, "components": {api_component.code: status}},
+        ).json["id"]
+        for name, status in (("Slow", "degraded_performance"), ("Down", "major_outage"))
+    )
+    status_now = f"/api/v1/components/{api_component.code}"
+    admin_api.post(f"/api/v1/incidents/{first}/resolve")
+    assert admin_api.get(status_now).json["status"] == "major_outage"
+    admin_api.post(f"/api/v1/incidents/{second}/resolve")
+    assert admin_api.get(status_now).json["status"] == "operational"
+
+
 def test_resolve_returns_components_and_the_postmortem_follows(admin_api, make_component):
     """Does /resolve restore the components, and can the postmortem be drafted and published?"""
     api_component = make_component("API")

@@ -155,6 +155,26 @@ def test_a_resolved_alert_restores_the_component_and_moves_to_monitoring(
     )
 
 
+def test_a_resolved_alert_leaves_a_component_another_open_incident_holds(
+    app, manager_api, make_component
+):
+    """When a person's incident still holds the component down, does the alert's
+    resolution leave it as that incident set it, until that incident is resolved too?"""
+    api = make_component("API")
+    held = manager_api.post(
+        "/api/v1/incidents",
+        json={"name": "Database failover", "components": {api.code: "major_outage"}},
+    )
+    manager_api.post(ALERTMANAGER, json=firing())
+    manager_api.post(ALERTMANAGER, json=resolved())
+    assert component("API").status == "major_outage"
+    summary = app.test_client().get("/api/v2/summary.json").json
+    assert summary["components"][0]["status"] == "major_outage"
+    done = manager_api.post(f"/api/v1/incidents/{held.json['id']}/resolve")
+    assert done.status_code == 200, done.json
+    assert component("API").status == "operational"
+
+
 def test_repeated_deliveries_change_nothing(app, manager_api, make_component):
     """Alertmanager resends a firing alert at every repeat_interval, and retries: does the
     same alert (same fingerprint) delivered again add no incident and no update?"""
