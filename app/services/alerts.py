@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, text
 
@@ -62,6 +63,7 @@ STATUS_RANK = {
 }
 OPEN_STATUSES = (IncidentStatus.INVESTIGATING, IncidentStatus.IDENTIFIED, IncidentStatus.MONITORING)
 MAX_FINGERPRINT = 128
+MAX_ALERT_AGE = timedelta(days=7)
 OUTCOMES = ("opened", "joined", "resolved", "unchanged", "unmapped")
 # PostgreSQL advisory lock key of alert deliveries (any constant no other code uses).
 DELIVERY_LOCK = 0x4865_7261_6C64_0A1E
@@ -75,6 +77,7 @@ class Alert:
     labels: dict[str, str]
     annotations: dict[str, str] = field(default_factory=dict)
     fingerprint: str | None = None
+    starts_at: datetime | None = None  # when the sender saw it begin (UTC)
 
     @property
     def key(self) -> str:
@@ -90,6 +93,15 @@ class Alert:
     @property
     def name(self) -> str:
         return _line(self.labels.get("alertname") or "Alert", 120)
+
+
+def _started(alert: Alert, now: datetime) -> datetime:
+    """When an incident an alert opens began: the alert's own start, so the time to
+    restore counts from the fault and not from the delivery, unless that start is in the
+    future or implausibly old (a clock gone wrong), when the delivery's time is used."""
+    if alert.starts_at is None or not now - MAX_ALERT_AGE <= alert.starts_at <= now:
+        return now
+    return alert.starts_at
 
 
 def _line(text: str, max_len: int) -> str:
@@ -222,6 +234,7 @@ def _fire(
             components={component.id: wanted},
             status=IncidentStatus.INVESTIGATING,
             actor=actor,
+            started_at=_started(alert, utcnow()),
         )
         team_channels.alert_incident_opened(incident, SOURCES[source])
         outcome = "opened"

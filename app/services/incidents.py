@@ -198,11 +198,13 @@ def open_incident(
     internal_impact: str | None = None,
     urgency: str | None = None,
     owner_id: int | None = None,
+    started_at: datetime | None = None,
 ) -> Incident:
     """Open an incident, set its components' statuses and post its first update.
 
     `affected_ids` names components the incident concerns whose status it leaves as is.
     `internal_impact`, `urgency` (its priority follows) and `owner_id` are for managers only.
+    `started_at` (not after now) is when the fault began, when known to be earlier.
     Subscribers of its components hear of it unless `notify` (or, from the API,
     `deliver_notifications`) is False.
     """
@@ -222,7 +224,7 @@ def open_incident(
         impact=impact,
         created_at=now,
         updated_at=now,
-        started_at=now,
+        started_at=min(started_at or now, now),
     )
     classified = priority.assign(
         incident, internal_impact=internal_impact, urgency=urgency, owner_id=owner_id

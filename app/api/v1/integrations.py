@@ -9,6 +9,7 @@ its Authorization header (README, "Alerts from Alertmanager and Grafana").
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from app.api.v1 import actor, route
 from app.api.v1.body import raw_json
@@ -70,6 +71,20 @@ def _string_map(value, path: str, max_len: int, errors: dict) -> dict[str, str]:
     return value
 
 
+def parse_start(value) -> datetime | None:
+    """An alert's startsAt (RFC 3339, as Alertmanager and Grafana send it), or None when it
+    is missing or unreadable: a timestamp is no reason to refuse the alert and make the
+    sender retry forever. Alertmanager's nanoseconds are cut to what Python keeps."""
+    if not isinstance(value, str) or not 20 <= len(value) <= 40:
+        return None
+    text = re.sub(r"(\.\d{6})\d+", r"\1", value.strip()).replace("z", "Z")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else None
+
+
 def _alert(value, path: str, errors: dict) -> Alert | None:
     if not isinstance(value, dict):
         errors[path] = "Must be an object."
@@ -85,7 +100,8 @@ def _alert(value, path: str, errors: dict) -> Alert | None:
         isinstance(fingerprint, str) and _FINGERPRINT.match(fingerprint)
     ):
         errors[f"{path}.fingerprint"] = f"Must be 1 to {MAX_FINGERPRINT} visible ASCII characters."
-    return Alert(status == "firing", labels, annotations, fingerprint)
+    starts_at = parse_start(value.get("startsAt"))
+    return Alert(status == "firing", labels, annotations, fingerprint, starts_at)
 
 
 def read_alerts() -> list[Alert]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import feedparser
@@ -15,7 +16,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import AlertLink, AlertRule, AuditEvent, Component, Incident, IncidentUpdate
+from app.models import (
+    AlertLink,
+    AlertRule,
+    AuditEvent,
+    Component,
+    Incident,
+    IncidentUpdate,
+    utcnow,
+)
 from app.services import incidents
 from tests.integration.api.v1.conftest import Api, error_of
 
@@ -173,6 +182,36 @@ def test_a_resolved_alert_leaves_a_component_another_open_incident_holds(
     done = manager_api.post(f"/api/v1/incidents/{held.json['id']}/resolve")
     assert done.status_code == 200, done.json
     assert component("API").status == "operational"
+
+
+@pytest.mark.parametrize(
+    ("starts", "counts_from"),
+    [
+        (lambda now: now - timedelta(minutes=20), "the alert"),
+        (lambda now: now - timedelta(minutes=20, microseconds=1), "the alert"),  # nanoseconds
+        (lambda now: now + timedelta(hours=1), "the delivery"),  # a sender's clock ahead
+        (lambda now: now - timedelta(days=30), "the delivery"),  # implausibly old
+        (lambda now: None, "the delivery"),
+    ],
+)
+def test_an_incident_an_alert_opens_starts_when_the_alert_started(
+    app, manager_api, make_component, starts, counts_from
+):
+    """Does the time to restore count from the fault (the alert's startsAt) rather than
+    from when the delivery arrived, unless that start cannot be right?"""
+    make_component("API")
+    payload, now = firing(), utcnow()
+    start = starts(now)
+    if start is None:
+        payload["alerts"][0]["startsAt"] = "0001-01-01T00:00:00Z"  # Alertmanager's "unset"
+    else:
+        payload["alerts"][0]["startsAt"] = start.strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"
+    assert manager_api.post(ALERTMANAGER, json=payload).status_code == 200
+    started = only_incident().started_at
+    if counts_from == "the alert":
+        assert abs(started - start) < timedelta(milliseconds=1)
+    else:
+        assert now <= started <= utcnow()
 
 
 def test_repeated_deliveries_change_nothing(app, manager_api, make_component):
