@@ -128,6 +128,14 @@ def read(spec: Body) -> dict:
     _check_text(value, "")
     if set(value) == {spec.wrapper} and isinstance(value[spec.wrapper], dict):
         value = value[spec.wrapper]
+    elif spec.wrapper in value and spec.wrapper not in spec.fields:
+        others = sorted(name[:40] for name in value if name != spec.wrapper)
+        raise ApiError(
+            422,
+            f'Send the fields inside "{spec.wrapper}" or bare, not both: move '
+            f"{', '.join(others)} into it.",
+            {name: "Unknown field." for name in others},
+        )
     errors: dict[str, str] = {}
     for name in value:
         if name not in spec.fields:

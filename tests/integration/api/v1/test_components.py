@@ -61,6 +61,7 @@ def test_bad_bodies_get_a_clear_4xx_and_write_nothing(admin_api):
         (dict(data={"name": "A"}, content_type="application/x-www-form-urlencoded"), 415, "JSON"),
         (dict(data={"name": "A"}, content_type="multipart/form-data"), 415, "JSON"),
         (dict(json={"name": "A", "colour": "red"}), 422, "Unknown field"),
+        (dict(json={"component": {"name": "A"}, "colour": "red"}), 422, "not both: move colour"),
         (dict(json={"name": "A", "status": "exploded"}), 422, "not valid"),
         (dict(json={"name": "A\u0000B"}), 422, "control character"),
         (dict(json={"name": "A\u001b[31m"}), 422, "control character"),
