@@ -70,7 +70,9 @@ def test_a_manager_creates_edits_and_deletes_a_template(as_manager, make_compone
     assert response.status_code == 302
     assert _count(IncidentTemplate) == 0
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.target_type == "incident_template")
+        select(AuditEvent.action)
+        .where(AuditEvent.target_type == "incident_template")
+        .order_by(AuditEvent.id)
     ).all()
     assert actions == ["template.create", "template.update", "template.delete"]
 
