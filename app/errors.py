@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
         db.session.rollback()
-        return _render(exc.status_code, "Cannot do that", exc.message)
+        return _render(exc.status_code, exc.title, exc.message)
 
     @app.errorhandler(UnicodeDecodeError)
     def bad_encoding(exc: UnicodeDecodeError):

@@ -5,6 +5,7 @@ class ServiceError(Exception):
     """Base class: `message` is written for the person who sent the input."""
 
     status_code = 400
+    title = "Cannot do that"  # the heading of the page a browser shows
 
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
@@ -14,6 +15,12 @@ class ServiceError(Exception):
 
 class Invalid(ServiceError):
     status_code = 400
+
+
+class LinkInvalid(Invalid):
+    """A mailed link that is forged, expired, used up or replaced."""
+
+    title = "This link does not work"
 
 
 class NotFound(ServiceError):

@@ -14,7 +14,7 @@ from enum import StrEnum
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.services.errors import Invalid
+from app.services.errors import LinkInvalid
 
 
 class Purpose(StrEnum):
@@ -37,6 +37,9 @@ _EXPIRED = {
 }
 
 
+NOT_WHOLE = "This link is not valid. Check that it was copied whole."
+
+
 def _serializer(purpose: Purpose) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
         current_app.config["SECRET_KEY"], salt=f"herald.subscriber.{purpose.value}"
@@ -56,18 +59,18 @@ def maker(purpose: Purpose):
 def read(purpose: Purpose, token: str) -> tuple[int, str]:
     """(subscriber id, nonce) from a token, or Invalid with a message for the person."""
     if not token or len(token) > 512:
-        raise Invalid("This link is not valid. Check that it was copied whole.", "token")
+        raise LinkInvalid(NOT_WHOLE, "token")
     try:
         value = _serializer(purpose).loads(token, max_age=MAX_AGE[purpose])
     except SignatureExpired as exc:
-        raise Invalid(_EXPIRED[purpose], "token") from exc
+        raise LinkInvalid(_EXPIRED[purpose], "token") from exc
     except BadSignature as exc:
-        raise Invalid("This link is not valid. Check that it was copied whole.", "token") from exc
+        raise LinkInvalid(NOT_WHOLE, "token") from exc
     if (
         not isinstance(value, list)
         or len(value) != 2
         or not isinstance(value[0], int)
         or not isinstance(value[1], str)
     ):
-        raise Invalid("This link is not valid. Check that it was copied whole.", "token")
+        raise LinkInvalid(NOT_WHOLE, "token")
     return value[0], value[1]

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.models import Subscriber, SubscriberKind, SubscriberState, SubscriptionTarget
 from app.services import subscriber_tokens
 from app.services import subscription_choices as choices
-from app.services.errors import Invalid
+from app.services.errors import Invalid, LinkInvalid
 from app.services.subscriber_tokens import Purpose
 from app.services.subscriptions import LINK_REPLACED, new_nonce
 from app.services.tx import transactional
@@ -33,7 +33,7 @@ def from_manage_link(token: str) -> Subscriber:
         or subscriber.token_nonce != nonce
         or subscriber.state == SubscriberState.UNSUBSCRIBED
     ):
-        raise Invalid(LINK_REPLACED, "token")
+        raise LinkInvalid(LINK_REPLACED, "token")
     return subscriber
 
 
@@ -49,7 +49,7 @@ def from_unsubscribe_link(token: str) -> Subscriber | None:
     if subscriber is None or subscriber.state == SubscriberState.UNSUBSCRIBED:
         return None
     if subscriber.token_nonce != nonce:
-        raise Invalid(LINK_REPLACED, "token")
+        raise LinkInvalid(LINK_REPLACED, "token")
     return subscriber
 
 

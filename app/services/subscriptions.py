@@ -38,7 +38,7 @@ from app.services import (
     validate,
 )
 from app.services import subscription_choices as choices
-from app.services.errors import Conflict, Invalid
+from app.services.errors import Conflict, Invalid, LinkInvalid
 from app.services.tx import transactional
 
 COOLDOWN = timedelta(minutes=10)
@@ -246,7 +246,7 @@ def confirm(token: str, *, evidence: Evidence) -> Subscriber:
         .execution_options(synchronize_session=False)
     )
     if confirmed.rowcount != 1:
-        raise Invalid(LINK_USED, "token")
+        raise LinkInvalid(LINK_USED, "token")
     subscriber = db.session.get(Subscriber, subscriber_id, populate_existing=True)
     assert subscriber is not None
     return subscriber
@@ -261,7 +261,7 @@ def pending_for_confirmation(token: str) -> Subscriber:
         or subscriber.token_nonce != nonce
         or subscriber.state != SubscriberState.PENDING
     ):
-        raise Invalid(LINK_USED, "token")
+        raise LinkInvalid(LINK_USED, "token")
     return subscriber
 
 

@@ -198,6 +198,7 @@ def test_the_confirm_link_asks_before_it_confirms(client, mail_on):
 
     again = client.post(url, data={"csrf_token": csrf_token_from(html)})
     assert again.status_code == 400 and "already been used" in again.get_data(as_text=True)
+    assert "<h1>This link does not work</h1>" in again.get_data(as_text=True)
     assert client.get(url).status_code == 400
 
 
