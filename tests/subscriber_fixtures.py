@@ -87,6 +87,11 @@ def loopback_webhooks(app):
 @pytest.fixture
 def catalogue(app) -> Catalogue:
     """A group "Core" (API, Database) and a component in no group (Website)."""
+    return build_catalogue()
+
+
+def build_catalogue() -> Catalogue:
+    """The `catalogue` fixture's components, made again (after the tables were emptied)."""
     core = component_groups.create_group(name="Core")
     api = components.create_component(name="API", group_id=core.id)
     database = components.create_component(name="Database", group_id=core.id)

@@ -16,7 +16,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.delivery.mail import message_id, site_host
+from app.delivery.identity import mail_identity
 from app.extensions import db
 from app.models import (
     Component,
@@ -74,7 +74,7 @@ def _fan_out_batch(app: Flask, now: datetime) -> bool:
         batch = int(app.config.get("FANOUT_BATCH", 1000))
         recipients = list(db.session.scalars(_recipients(notification, kinds).limit(batch)))
         done = len(recipients) < batch
-    _insert(app, notification.id, recipients, now)
+    _insert(app, notification, recipients, now)
     values: dict = {"fanout_cursor": recipients[-1] if recipients else notification.fanout_cursor}
     if done:
         values["fanned_out_at"] = now
@@ -125,19 +125,23 @@ def _receiving(notification: Notification, kinds: list[SubscriberKind], *wanted)
     )
 
 
-def _insert(app: Flask, notification_id: int, subscriber_ids: list[int], now: datetime) -> None:
+def _insert(
+    app: Flask, notification: Notification, subscriber_ids: list[int], now: datetime
+) -> None:
     if not subscriber_ids:
         return
-    host = site_host(app)
+    identity = mail_identity(app.config)
     rows = [
         {
-            "notification_id": notification_id,
+            "notification_id": notification.id,
             "subscriber_id": subscriber_id,
             "state": DeliveryState.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
-            "message_id": message_id(notification_id, subscriber_id, host),
+            "message_id": identity.message_id(
+                notification.id, notification.created_at, subscriber_id
+            ),
         }
         for subscriber_id in subscriber_ids
     ]

@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, render_template
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from app.delivery.identity import mail_identity
 from app.extensions import db
 from app.markup import render_markdown
 from app.models import (
@@ -105,15 +106,6 @@ def one_line(value: str, limit: int = 300) -> str:
     return " ".join(_CONTROL.sub(" ", value).split())[:limit]
 
 
-def site_host(app: Flask) -> str:
-    return urlsplit(app.config["SITE_URL"]).hostname or "localhost"
-
-
-def message_id(notification_id: int, subscriber_id: int, host: str) -> str:
-    """The Message-ID of one notification to one subscriber: the same on every resend."""
-    return f"<herald.n{notification_id}.s{subscriber_id}@{host}>"
-
-
 @dataclass(frozen=True)
 class Page:
     name: str
@@ -135,7 +127,8 @@ class Story:
     body_html: Markup
     when: str
     incident_url: str | None
-    root_notification_id: int | None  # the incident's first notification: the thread's root
+    # The incident's first notification (id, created_at): the root of the mails' thread.
+    root: tuple[int, datetime] | None
 
 
 class Composer:
@@ -143,7 +136,7 @@ class Composer:
 
     def __init__(self, app: Flask):
         self.app = app
-        self.host = site_host(app)
+        self.identity = mail_identity(app.config)
         site = urlsplit(app.config["SITE_URL"])
         self.urls = app.url_map.bind(
             site.netloc, script_name=site.path or "/", url_scheme=site.scheme or "https"
@@ -155,7 +148,7 @@ class Composer:
         self.accent_text = text_colour_on(self.page.accent_color)
         name, address = email.utils.parseaddr(app.config.get("MAIL_FROM") or "")
         if not address:
-            name, address = self.page.name, f"noreply@{self.host}"
+            name, address = self.page.name, f"noreply@{self.identity.domain}"
         self.envelope_sender = one_line(address, 254)
         self.sender = email.utils.formataddr((one_line(name, 100), self.envelope_sender), "utf-8")
         mailto = app.config.get("MAIL_UNSUBSCRIBE_MAILTO")
@@ -178,7 +171,9 @@ class Composer:
             text = text.replace(_PLACEHOLDERS[name], url)
             html = html.replace(_PLACEHOLDERS[name], url)
         subject = story.subject if story else _direct_subject(self.page, notification.kind)
-        own_id = delivery.message_id or message_id(notification.id, subscriber.id, self.host)
+        own_id = delivery.message_id or self.identity.message_id(
+            notification.id, notification.created_at, subscriber.id
+        )
         headers = [
             ("From", self.sender),
             ("To", subscriber.address),
@@ -186,14 +181,14 @@ class Composer:
             ("Date", email.utils.format_datetime(now)),
             ("Message-ID", own_id),
         ]
-        if story is not None and story.root_notification_id not in (None, notification.id):
-            root = message_id(story.root_notification_id, subscriber.id, self.host)
+        if story is not None and story.root is not None and story.root[0] != notification.id:
+            root = self.identity.message_id(*story.root, subscriber.id)
             headers += [("In-Reply-To", root), ("References", root)]
         unsubscribe = f"<{links['unsubscribe']}>"
         if self.mailto:
             unsubscribe += f", <mailto:{self.mailto}?subject=unsubscribe>"
         headers += [
-            ("List-Id", f"{self.page.name} <{self.host}>"),
+            ("List-Id", f"{self.page.name} <{self.identity.list_id}>"),
             ("List-Unsubscribe", unsubscribe),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("Auto-Submitted", "auto-generated"),
@@ -264,7 +259,7 @@ class Composer:
             body_html=render_markdown(body),
             when=self._time(update.display_at if update is not None else notification.created_at),
             incident_url=self.url("public.incident", incident_id=incident.id) if incident else None,
-            root_notification_id=_root(notification) if incident is not None else None,
+            root=_root(notification) if incident is not None else None,
         )
 
     def _headline(self, notification: Notification, incident: Incident | None) -> str:
@@ -297,16 +292,21 @@ def _direct_subject(page: Page, kind: NotificationKind) -> str:
     return f"[{page.name}] Your subscription"
 
 
-def _root(notification: Notification) -> int | None:
-    """The id of the incident's first notification to all subscribers (the thread's root)."""
+def _root(notification: Notification) -> tuple[int, datetime] | None:
+    """The id and creation time of the incident's first notification to all subscribers
+    (the thread's root): what its Message-ID is made of."""
     if notification.kind in _OPENERS:
-        return notification.id
-    return db.session.scalar(
-        select(func.min(Notification.id)).where(
+        return notification.id, notification.created_at
+    first = db.session.execute(
+        select(Notification.id, Notification.created_at)
+        .where(
             Notification.incident_id == notification.incident_id,
             Notification.subscriber_id.is_(None),
         )
-    )
+        .order_by(Notification.id)
+        .limit(1)
+    ).first()
+    return (first.id, first.created_at) if first is not None else None
 
 
 def _zone(name: str) -> ZoneInfo:

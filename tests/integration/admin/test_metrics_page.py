@@ -1,16 +1,19 @@
 """The metrics page as a manager reads it: a period, a component, the figures, the chart
-and its CSV; bad choices in the address are a 400 that says why."""
+and its CSV; bad choices in the address are a 400 that says why, on the page's own form."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
 
 from app.models import utcnow
 from app.services import incidents
+
+REVERSED = "period=custom&since=2025-11-30&until=2025-11-01"
 
 
 @pytest.fixture
@@ -84,6 +87,66 @@ def test_bad_choices_are_a_400_that_says_why(as_manager, outage, query, message)
     assert message in response.get_data(as_text=True)
 
 
+def _input(html: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+
+
+def test_a_refused_period_comes_back_on_the_metrics_page_with_my_choices(as_manager, outage):
+    """If my custom period ends before it starts, do I get the metrics page back — my
+    period, dates and component still chosen, the reason next to the end date and in the
+    summary on top, no figures for some other period — rather than a bare error page?"""
+    response = as_manager.get(f"/admin/metrics?{REVERSED}&component={outage.id}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "<h1>Metrics</h1>" in html and 'action="/admin/metrics"' in html
+    assert '<option selected value="custom">Custom</option>' in html
+    assert f'<option selected value="{outage.id}">API</option>' in html
+    assert 'value="2025-11-30"' in _input(html, "since")
+    until = _input(html, "until")
+    assert 'value="2025-11-01"' in until and 'aria-invalid="true"' in until
+    reason = "The period’s end is before its start."
+    assert f'<p class="field-error" id="until-error">{reason}</p>' in html
+    assert f'<a href="#until">{reason}</a>' in html, "the summary links to the field"
+    assert "summary-heading" not in html and "Download as CSV" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        (
+            "period=custom&since=2020-01-01&until=2022-01-01",
+            "since",
+            "The period can be at most 366 days long.",
+        ),
+        (
+            "period=custom&since=garbage&until=2025-11-01",
+            "since",
+            "The start date “garbage” is not a date like 2026-05-01.",
+        ),
+        ("period=365", "period", "The period must be one of: 7, 30, 90, custom."),
+        ("component=999", "component", "There is no such component."),
+    ],
+)
+def test_each_refused_choice_is_said_next_to_its_field(as_manager, outage, query, field, message):
+    """Is a too long period, a start that is no date, a made-up period or component told
+    next to the field that holds it, on the metrics page?"""
+    response = as_manager.get(f"/admin/metrics?{query}")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'<p class="field-error" id="{field}-error">{message}</p>' in html
+
+
+def test_every_bad_date_is_told_at_once(as_manager, outage):
+    """With both custom dates unreadable, am I told of both in one answer, and does the page
+    stay valid (a date input holds no text that is not a date)?"""
+    response = as_manager.get("/admin/metrics?period=custom&since=garbage&until=2025-13-45")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<a href="#since">The start date “garbage”' in html
+    assert '<a href="#until">The end date “2025-13-45”' in html
+    assert 'value=""' in _input(html, "since") and 'value=""' in _input(html, "until")
+
+
 def test_the_csv_holds_the_same_figures(as_manager, outage):
     """Does the download hold the period, the MTRS in minutes and the counts by priority?"""
     response = as_manager.get("/admin/metrics.csv?period=7")
@@ -98,6 +161,13 @@ def test_the_csv_holds_the_same_figures(as_manager, outage):
     assert figures[("priority", "P2")] == "1"
     assert len([r for r in rows if r[0] == "trend interruptions"]) == 7
     assert as_manager.get("/admin/metrics.csv?period=custom").status_code == 400
+
+
+def test_a_refused_csv_says_why(as_manager, outage):
+    """Does a CSV link with a reversed period answer 400 saying what is wrong, not a file?"""
+    response = as_manager.get(f"/admin/metrics.csv?{REVERSED}")
+    assert response.status_code == 400 and response.mimetype != "text/csv"
+    assert "The period’s end is before its start." in response.get_data(as_text=True)
 
 
 def test_the_metrics_are_for_managers_and_the_matrix_for_admins(app):

@@ -66,7 +66,7 @@ def test_the_message_is_well_formed_and_its_links_work(app, mail, catalogue, cli
     assert first["From"] == "Status <status@example.com>" and first["To"] == "ada@example.com"
     assert first["Date"] and first["Message-ID"] != second["Message-ID"]
     assert second["In-Reply-To"] == first["Message-ID"] == second["References"]
-    assert first["List-Id"] == "Herald Status <127.0.0.1>"
+    assert first["List-Id"] == "Herald Status <herald.127-0-0-1.localhost>"
     assert first["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert first.get_content_type() == "multipart/alternative"
     text, html = first.iter_parts()
