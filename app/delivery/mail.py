@@ -27,6 +27,7 @@ from app.extensions import db
 from app.markup import render_markdown
 from app.models import (
     Delivery,
+    Impact,
     Incident,
     IncidentUpdate,
     Notification,
@@ -122,13 +123,21 @@ class Story:
     headline: str
     title: str
     status: str | None  # the update's status in words; None for a postmortem
+    impact: str | None  # an incident's impact in words ("Major"); None for maintenance
     affected: list[str]
+    changes: list[str]  # "Payments: Major Outage", the statuses this update set
     body_text: str
     body_html: Markup
     when: str
     incident_url: str | None
     # The incident's first notification (id, created_at): the root of the mails' thread.
     root: tuple[int, datetime] | None
+
+
+def _impact(incident: Incident | None) -> str | None:
+    if incident is None or incident.is_maintenance or incident.impact == Impact.NONE:
+        return None
+    return incident.impact.label
 
 
 class Composer:
@@ -254,7 +263,12 @@ class Composer:
             headline=self._headline(notification, incident),
             title=title,
             status=update.status.label if update is not None and not postmortem else None,
+            impact=_impact(incident),
             affected=[a.component_name for a in incident.affected] if incident else [],
+            changes=[
+                f"{c.component_name}: {c.new_status.label}"
+                for c in (update.changes if update is not None and not postmortem else [])
+            ],
             body_text=body,
             body_html=render_markdown(body),
             when=self._time(update.display_at if update is not None else notification.created_at),

@@ -73,6 +73,13 @@ def test_the_message_is_well_formed_and_its_links_work(app, mail, catalogue, cli
     assert text.get_content_type() == "text/plain" and html.get_content_type() == "text/html"
     assert "elevated errors" in text.get_content()
     assert "<strong>elevated errors</strong>" in html.get_content()
+    # How bad, and what each component is now, without opening the page.
+    assert "Investigating · " in text.get_content() and "Impact: Major" in text.get_content()
+    assert "Components now: API: Major Outage" in text.get_content()
+    assert "Impact: <strong>Major</strong>" in html.get_content()
+    assert "Components now: API: Major Outage" in html.get_content()
+    follow_up = next(second.iter_parts()).get_content()
+    assert "Affected: API" in follow_up and "Components now" not in follow_up  # no change
     stored = db.session.scalars(select(Delivery.message_id).order_by(Delivery.id)).all()
     assert [first["Message-ID"], second["Message-ID"]] == stored
 
