@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
 from app.portability import statuspage
 from app.portability.export import export_page
+from app.private_files import write_private
 from app.services.errors import ServiceError
 from app.text import counted
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
 
 
 @click.command("export")
@@ -39,7 +27,7 @@ def export_command(file: Path) -> None:
         return
     if not file.parent.is_dir():
         raise click.ClickException(f"{file.parent} does not exist. Create it first.")
-    _write_atomically(file, text)
+    write_private(file, text)
     click.secho(
         f"Exported {len(document['components'])} components, {len(document['incidents'])} "
         f"incidents and {len(document['maintenance'])} maintenance to {file}.",
