@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from app.backup.common import check_target_file
 from app.portability import statuspage
 from app.portability.export import export_page
 from app.private_files import write_private
@@ -17,16 +18,20 @@ from app.text import counted
 
 @click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
-def export_command(file: Path) -> None:
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def export_command(file: Path, force: bool) -> None:
     """Write the whole page (settings, images, components, incidents, maintenance, templates,
     recurring maintenance, alert rules, upstream follows) to FILE as JSON."""
+    to_stdout = str(file) == "-"
+    if not to_stdout:
+        # As `flask backup` does: an earlier export (the copy kept before a change) is not
+        # replaced by a slip of the shell's history.
+        check_target_file(file, force)
     document = export_page()
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    if str(file) == "-":
+    if to_stdout:
         sys.stdout.write(text)
         return
-    if not file.parent.is_dir():
-        raise click.ClickException(f"{file.parent} does not exist. Create it first.")
     write_private(file, text)
     click.secho(
         f"Exported {len(document['components'])} components, {len(document['incidents'])} "
