@@ -202,6 +202,15 @@ def test_the_embedded_worker_starts_maintenance_on_time(served_site):
     assert status == "in_progress"
 
 
+def test_serve_keeps_out_of_the_users_home(served_site):
+    """Does `flask serve` leave the user's home alone: no gunicorn control socket in
+    ~/.gunicorn, outside the checkout?"""
+    _, _, log = served_site
+    _lines_once_there(log, "Booting worker")
+    assert not (log.parent / "home" / ".gunicorn").exists()
+    assert "Control socket" not in log.read_text()
+
+
 def test_the_worker_logs_each_job_with_its_fields(served_site):
     """In `flask serve`'s output, is the embedded worker's line for each job as readable as a
     request's: time, level, logger, then the job, its outcome and duration as key=value?"""
