@@ -58,7 +58,7 @@ def configure(app: Flask) -> None:
     connect_args = options.setdefault("connect_args", {})
     if uri.startswith("sqlite"):
         connect_args.setdefault("timeout", timeout_ms / 1000)
-        _ensure_sqlite_folder(uri)
+        _create_sqlite_file(uri)
     else:
         options.setdefault("pool_pre_ping", True)
         connect_args.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
@@ -110,12 +110,20 @@ def outage(app: Flask | None = None) -> Outage:
     return found
 
 
-def _ensure_sqlite_folder(uri: str) -> None:
+def _create_sqlite_file(uri: str) -> None:
+    """Create the SQLite file (and its folder) Herald is about to open, mode 0600.
+
+    SQLite would create it with the umask's mode (world-readable under 0022), and its
+    -wal and -shm files take the database file's mode: made 0600 here, all three are.
+    """
     from pathlib import Path
 
-    path = uri.split("sqlite:///", 1)[-1]
+    from app.private_files import create_private
+
+    path = make_url(uri).database
     if path and path != ":memory:" and not path.startswith("file:"):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+        create_private(Path(path))
 
 
 def _is_pysqlite(dbapi_connection) -> bool:

@@ -28,6 +28,11 @@ class EmbeddedServer(BaseApplication):
             "child_exit": child_exit,
             "on_exit": on_exit,
             "post_worker_init": self._start_worker,
+            # No control socket (gunicorn would make ~/.gunicorn/gunicorn.ctl, outside the
+            # checkout, shared with every other gunicorn of the user). Not in instance/
+            # either: the one-command site has one worker and no worker count to change at
+            # run time; Ctrl-C or a signal is all it takes to stop it.
+            "control_socket_disable": True,
         }
         super().__init__()
 

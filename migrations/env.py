@@ -5,13 +5,17 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.observability import logs
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# alembic.ini's logging only when Herald has set up none: fileConfig replaces the root
+# logger's handlers, so under `flask serve` (which migrates, then serves) every later line,
+# the worker's included, would lose its fields and Herald's format.
+if not logs.configured():
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 

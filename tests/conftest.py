@@ -67,6 +67,15 @@ def redis_prefix():
     client.close()
 
 
+@pytest.fixture
+def world_readable_umask():
+    """The umask most systems start with (0022): new files are world-readable unless made
+    otherwise; child processes inherit it."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
 @pytest.fixture(autouse=True)
 def _limiter_left_as_found():
     """Flask-Limiter is one object shared by every app a test builds: a test that turns it on,

@@ -66,10 +66,6 @@ def refuse_unless_empty(force: bool) -> None:
         )
 
 
-def temporary_beside(target: Path) -> Path:
-    return target.with_name(f".{target.name}.partial")
-
-
 def check_target_file(target: Path, force: bool) -> None:
     if target.exists() and not force:
         raise BackupError(f"{target} already exists. Choose another name, or add --force.")

@@ -17,8 +17,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app.backup.common import BackupError, temporary_beside
+from app.backup.common import BackupError
 from app.extensions import db
+from app.private_files import private_partial
 
 Echo = Callable[[str], None]
 _QUERY_ENV = {
@@ -81,8 +82,7 @@ def _run(command: list[str], env: dict, echo: Echo, what: str, **kwargs) -> None
 def backup(uri: str, target: Path, echo: Echo) -> None:
     """`pg_dump -Fc` of the database into the new file `target`."""
     pg_dump = tool("pg_dump")
-    partial = temporary_beside(target)
-    partial.unlink(missing_ok=True)
+    partial = private_partial(target)  # 0600 before a byte of the database is in it
     command = [pg_dump, "--format=custom", "--no-owner", "--no-privileges", "--verbose"]
     try:
         _run([*command, f"--file={partial}"], connection_env(uri), echo, "pg_dump")

@@ -13,7 +13,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from app.backup.common import BackupError, temporary_beside
+from app.backup.common import BackupError
+from app.private_files import private_partial
 
 PAGES_PER_STEP = 512
 Progress = Callable[[int, int], None]  # (pages copied, pages in all)
@@ -37,9 +38,8 @@ def backup(database: Path, target: Path, progress: Progress) -> None:
     """Copy the live database at `database` into the new file `target`."""
     if not database.is_file():
         raise BackupError(f"There is no database at {database}; check DATABASE_URL.")
-    partial = temporary_beside(target)
-    partial.unlink(missing_ok=True)
     source = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=30)
+    partial = private_partial(target)  # 0600 before a byte of the database is in it
     copy = sqlite3.connect(partial)
     try:
         _copy(source, copy, progress)

@@ -129,8 +129,14 @@ def configure(log_format: str) -> None:
     handler.setFormatter(formatter(log_format))
     if root.level > logging.WARNING or root.level == logging.NOTSET:
         root.setLevel(logging.WARNING)
-    for name in ("herald", "app"):
+    # alembic: the migrations' progress ("Running upgrade …") is news to an operator.
+    for name in ("herald", "app", "alembic"):
         logging.getLogger(name).setLevel(logging.INFO)
+
+
+def configured() -> bool:
+    """Whether `configure` has set up this process's logging (and nothing removed it since)."""
+    return any(isinstance(h, HeraldHandler) for h in logging.getLogger().handlers)
 
 
 def event(logger: logging.Logger, msg: str, level: int = logging.INFO, **fields) -> None:

@@ -3,43 +3,36 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 
+from app.backup.common import check_target_file
 from app.portability import statuspage
 from app.portability.export import export_page
+from app.private_files import write_private
 from app.services.errors import ServiceError
 from app.text import counted
 
 
-def _write_atomically(target: Path, text: str) -> None:
-    handle, partial = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(partial, target)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-
-
 @click.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path, allow_dash=True))
-def export_command(file: Path) -> None:
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def export_command(file: Path, force: bool) -> None:
     """Write the whole page (settings, images, components, incidents, maintenance, templates,
     recurring maintenance, alert rules, upstream follows) to FILE as JSON."""
+    to_stdout = str(file) == "-"
+    if not to_stdout:
+        # As `flask backup` does: an earlier export (the copy kept before a change) is not
+        # replaced by a slip of the shell's history.
+        check_target_file(file, force)
     document = export_page()
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    if str(file) == "-":
+    if to_stdout:
         sys.stdout.write(text)
         return
-    if not file.parent.is_dir():
-        raise click.ClickException(f"{file.parent} does not exist. Create it first.")
-    _write_atomically(file, text)
+    write_private(file, text)
     click.secho(
         f"Exported {len(document['components'])} components, {len(document['incidents'])} "
         f"incidents and {len(document['maintenance'])} maintenance to {file}.",

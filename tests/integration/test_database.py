@@ -8,9 +8,11 @@ import textwrap
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app.extensions import db
+from tests.conftest import make_app
 
 
 def test_migrations_match_the_models(app):
@@ -27,6 +29,23 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         return
     assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_the_sqlite_database_herald_creates_is_readable_by_its_owner_only(
+    tmp_path, world_readable_umask
+):
+    """On a first start, Herald creates its SQLite database (TOTP secrets, subscriber
+    addresses, token hashes): under the usual umask, can other users of the machine read it,
+    or its -wal and -shm files? (They must not.)"""
+    database = tmp_path / "instance" / "herald.db"
+    app = make_app(f"sqlite:///{database}")
+    with app.app_context():
+        upgrade()
+        made = [database, database.with_name("herald.db-wal"), database.with_name("herald.db-shm")]
+        modes = {path.name: path.stat().st_mode & 0o777 for path in made}
+        db.session.remove()
+        db.engine.dispose()
+    assert modes == {"herald.db": 0o600, "herald.db-wal": 0o600, "herald.db-shm": 0o600}
 
 
 def test_a_connection_asked_for_autocommit_runs_outside_a_transaction(app, make_component):

@@ -142,6 +142,22 @@ def test_restore_refuses_a_page_unless_forced(databases, tmp_path):
     assert again.returncode != 0 and "already exists" in again.stderr
 
 
+def test_a_backup_is_readable_by_its_owner_only(databases, tmp_path, world_readable_umask):
+    """It holds TOTP secrets, subscriber addresses and token hashes: under the usual umask
+    (0022), can other users of the machine read a backup? (They must not.)"""
+    url = databases.url()
+    with databases.app(url).app_context():
+        upgrade()
+        db.session.remove()
+    backup_file = tmp_path / "site.backup"
+    made = flask("backup", str(backup_file), env=environment(url))
+    assert made.returncode == 0, made.stderr
+    assert backup_file.stat().st_mode & 0o777 == 0o600
+    forced = flask("backup", "--force", str(backup_file), env=environment(url))
+    assert forced.returncode == 0, forced.stderr
+    assert backup_file.stat().st_mode & 0o777 == 0o600
+
+
 def test_an_older_backup_is_migrated_on_restore(databases, tmp_path):
     """A backup taken before the latest migration: is it upgraded as it is restored?"""
     old, new = databases.url(), databases.url()

@@ -217,6 +217,21 @@ def test_files_that_are_not_json_are_refused(databases, tmp_path):
     assert wrong.exit_code == 1 and "import it with --statuspage" in wrong.stderr
 
 
+def test_export_keeps_an_existing_file_unless_forced(databases, tmp_path):
+    """Exporting onto a file that is already there (an earlier export): is it refused with
+    the way to overwrite it named, and the file left as it was; and does --force replace it?"""
+    source = migrated(databases)
+    kept = tmp_path / "page.json"
+    kept.write_text("an earlier export\n")
+    refused = run_cli(source, "export", str(kept))
+    assert refused.exit_code == 1
+    assert f"{kept} already exists" in refused.stderr and "--force" in refused.stderr
+    assert kept.read_text() == "an earlier export\n"
+    forced = run_cli(source, "export", "--force", str(kept))
+    assert forced.exit_code == 0, forced.stderr
+    assert json.loads(kept.read_text())["format"] == "herald-page"
+
+
 def _check_statuspage_page(app) -> None:
     client = app.test_client()
     with app.app_context():
