@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import SelectField
+import secrets
+
+from wtforms import HiddenField, SelectField
 
 from app.admin.forms import AdminForm, choices, text_field
 from app.admin.user_forms import ROLE_CHOICES
@@ -35,3 +37,6 @@ class TokenForm(AdminForm):
         "manage subscribers.",
     )
     expires = SelectField("Expires", choices=EXPIRY_DAYS, default="")
+    # New with each form shown: the same value sent twice is one form sent twice (a reload
+    # of the answer, or Back and resend), which must not make a second token.
+    once = HiddenField(default=lambda: secrets.token_urlsafe(12))

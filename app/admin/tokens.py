@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import render_template, url_for
+from flask import render_template, session, url_for
 
 from app.admin import admin_only, bp, current_actor
 from app.admin.forms import saved, submit
@@ -12,6 +12,23 @@ from app.admin.token_forms import TokenForm
 from app.admin.user_forms import ActionForm
 from app.models import utcnow
 from app.services import api_tokens
+
+SENT_TWICE = (
+    "That form was sent again (a reload, or Back and resend), so no second token was made. "
+    "The token it made is in the list; its secret was shown once, when it was made."
+)
+_SENT = "token_forms_sent"
+
+
+def _sent_before(once: str | None) -> bool:
+    """Whether a form with this one-time value already made a token in this session (a
+    client that sends no value, such as a script, cannot be told apart)."""
+    return bool(once) and once[:40] in session.get(_SENT, [])
+
+
+def _remember_sent(once: str | None) -> None:
+    if once:
+        session[_SENT] = [*session.get(_SENT, [])[-9:], once[:40]]
 
 
 def _tokens_page(form: TokenForm | None = None, *, created=None, secret=None, error=None):
@@ -38,11 +55,14 @@ def token_create():
     form = TokenForm()
 
     def save():
+        if _sent_before(form.once.data):
+            return _tokens_page(error=SENT_TWICE), 409
         days = form.expires.data
         expires_at = utcnow() + timedelta(days=int(days)) if days.isdigit() else None
         token, secret = api_tokens.create_token(
             name=form.name.data, role=form.role.data, expires_at=expires_at, actor=current_actor()
         )
+        _remember_sent(form.once.data)
         # Shown on this answer only, never redirected to: the secret is not stored.
         return _tokens_page(created=token, secret=secret)
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ApiToken, AuditEvent, utcnow
@@ -24,6 +25,23 @@ def test_an_admin_creates_a_token_and_sees_it_once(as_admin):
     assert secret not in as_admin.get("/admin/api-tokens").get_data(as_text=True)
     events = db.session.scalars(select(AuditEvent.action)).all()
     assert "token.create" in events
+
+
+def test_sending_the_token_form_again_makes_no_second_token(as_admin):
+    """Reloading the answer that showed a new token (or Back and resend) sends the same form
+    again: is it refused, saying so, with one token made? A new form still makes one."""
+    form = as_admin.get("/admin/api-tokens").get_data(as_text=True)
+    once = re.search(r'name="once" type="hidden" value="([^"]+)"', form).group(1)
+    sent = {"name": "Deploy", "role": "manager", "once": once}
+    assert as_admin.post("/admin/api-tokens/new", data=sent).status_code == 200
+    again = as_admin.post("/admin/api-tokens/new", data=sent)
+    assert again.status_code == 409 and "no second token was made" in again.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(ApiToken.id))) == 1
+    fresh = re.search(r'name="once" type="hidden" value="([^"]+)"', again.get_data(as_text=True))
+    assert fresh.group(1) != once
+    made = as_admin.post("/admin/api-tokens/new", data={**sent, "once": fresh.group(1)})
+    assert made.status_code == 200
+    assert db.session.scalar(select(func.count(ApiToken.id))) == 2
 
 
 def test_a_token_page_refuses_a_blank_name(as_admin):
