@@ -8,6 +8,7 @@ from app.services import incidents
 from tests.conftest import _empty_tables
 from tests.integration.delivery.conftest import confirmed, deliver
 from tests.subscriber_fixtures import build_catalogue
+from tests.unit.test_mail_identity import SITES
 
 
 @pytest.fixture
@@ -31,18 +32,7 @@ def _open(catalogue):
     )
 
 
-@pytest.mark.parametrize(
-    ("site_url", "domain", "list_id"),
-    [
-        ("http://127.0.0.1:5077", "[127.0.0.1]", "herald.127-0-0-1.localhost"),
-        (
-            "http://[::1]:5077",
-            "[IPv6:::1]",
-            "herald.0000-0000-0000-0000-0000-0000-0000-0001.localhost",
-        ),
-        ("https://status.example.com", "status.example.com", "herald.status.example.com"),
-    ],
-)
+@pytest.mark.parametrize(("site_url", "domain", "list_id"), SITES[:3])
 def test_a_site_on_an_ip_address_writes_it_as_a_domain_literal(
     app, mail, site, catalogue, site_url, domain, list_id
 ):
