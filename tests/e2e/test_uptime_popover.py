@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import axe_check, describe_violations
 
@@ -65,9 +66,10 @@ def test_keyboard_opens_the_day_and_escape_closes_it(new_page, live_server, outa
     link.focus()
     page.keyboard.press("Enter")
     popover = _popover_of(page, link)
-    assert popover.is_visible()
+    expect(popover).to_be_visible()
     assert popover.evaluate("box => box.matches(':popover-open') && document.activeElement === box")
-    assert link.get_attribute("aria-expanded") == "true"
+    # The popover's toggle event, which sets it, comes a moment after the popover opens.
+    expect(link).to_have_attribute("aria-expanded", "true")
     assert page.url == f"{live_server.url}/"  # the script kept the link from navigating
     lines = [line for line in popover.inner_text().splitlines() if line]
     day = datetime.fromisoformat(outage_day)
@@ -80,11 +82,11 @@ def test_keyboard_opens_the_day_and_escape_closes_it(new_page, live_server, outa
     focused = page.evaluate("document.activeElement.textContent")
     assert focused == "Database failover"
     page.keyboard.press("Escape")
-    assert popover.is_hidden()
-    assert link.get_attribute("aria-expanded") == "false"
+    expect(popover).to_be_hidden()
+    expect(link).to_have_attribute("aria-expanded", "false")
     assert link.evaluate("link => document.activeElement === link")
     page.keyboard.press(" ")  # a button answers Space too
-    assert popover.is_visible()
+    expect(popover).to_be_visible()
     assert page.locator(".day-popover").count() == 1  # the same popover, not a second one
 
 
@@ -95,9 +97,9 @@ def test_a_tap_opens_the_day_on_a_phone(new_page, live_server, outage_day):
     link = page.locator("a.day-link").first
     link.tap()
     popover = _popover_of(page, link)
-    assert popover.is_visible()
+    expect(popover).to_be_visible()
     page.touchscreen.tap(5, 5)  # the page's corner, far from the popover
-    assert popover.is_hidden()
+    expect(popover).to_be_hidden()
 
 
 def test_without_javascript_the_day_links_to_its_history(new_page, live_server, outage_day):
@@ -122,6 +124,6 @@ def test_an_open_popover_is_accessible(new_page, live_server, outage_day, scheme
     page = _open_index(new_page, live_server, 1280, color_scheme=scheme)
     link = page.locator("a.day-link").first
     link.click()
-    assert _popover_of(page, link).is_visible()
+    expect(_popover_of(page, link)).to_be_visible()
     violations = axe_check(page)
     assert not violations, describe_violations(violations)
