@@ -7,6 +7,7 @@ from the queued CONFIRM notification's subscriber, exactly as the mailer builds 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.extensions import db
@@ -73,7 +74,7 @@ def test_subscribe_confirm_manage_and_unsubscribe(site, page):
     page.get_by_role("button", name="Subscribe").click()
 
     page.wait_for_url("**/subscribe/sent")
-    assert page.get_by_role("heading", name="Check your inbox").is_visible()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
     _accessible(page, "check your inbox")
     documents["subscribe-sent"] = page.content()
     ada = _subscriber(site.app, "ada@example.com")
@@ -82,7 +83,7 @@ def test_subscribe_confirm_manage_and_unsubscribe(site, page):
     page.goto(site.url + _confirmation_link(site.app))
     assert _subscriber(site.app, "ada@example.com").state == SubscriberState.PENDING
     page.get_by_role("button", name="Confirm subscription").click()
-    assert page.get_by_role("heading", name="You are subscribed").is_visible()
+    expect(page.get_by_role("heading", name="You are subscribed")).to_be_visible()
     _accessible(page, "confirmed")
     documents["subscribe-confirmed"] = page.content()
     ada = _subscriber(site.app, "ada@example.com")
@@ -92,9 +93,9 @@ def test_subscribe_confirm_manage_and_unsubscribe(site, page):
     assert _box(page, "API").is_checked() and not _box(page, "Database").is_checked()
     _box(page, "Website").uncheck()
     page.get_by_role("button", name="Save choices").click()
-    assert page.get_by_text("Your choices are saved").is_visible()
+    expect(page.get_by_text("Your choices are saved")).to_be_visible()
     page.get_by_role("button", name="Pause updates").click()
-    assert page.get_by_text("Paused: nothing will be sent").is_visible()
+    expect(page.get_by_text("Paused: nothing will be sent")).to_be_visible()
     assert _subscriber(site.app, "ada@example.com").paused
     page.get_by_role("button", name="Resume updates").click()
     assert not _subscriber(site.app, "ada@example.com").paused
@@ -106,7 +107,7 @@ def test_subscribe_confirm_manage_and_unsubscribe(site, page):
     page.goto(site.url + unsubscribe)
     assert _subscriber(site.app, "ada@example.com").state == SubscriberState.CONFIRMED
     page.get_by_role("button", name="Unsubscribe").click()
-    assert page.get_by_role("heading", name="You are unsubscribed").is_visible()
+    expect(page.get_by_role("heading", name="You are unsubscribed")).to_be_visible()
     _accessible(page, "unsubscribed")
     assert _subscriber(site.app, "ada@example.com").state == SubscriberState.UNSUBSCRIBED
 
@@ -168,7 +169,7 @@ def test_subscribe_by_mail_to_one_click_unsubscribe(mailing_site, page, tmp_path
     assert confirmation.recipients == ["ada@example.com"]
     page.goto(_link(confirmation, "/subscribe/confirm/"))
     page.get_by_role("button", name="Confirm subscription").click()
-    assert page.get_by_role("heading", name="You are subscribed").is_visible()
+    expect(page.get_by_role("heading", name="You are subscribed")).to_be_visible()
 
     with site.app.app_context():
         incident = incidents.open_incident(
@@ -178,7 +179,7 @@ def test_subscribe_by_mail_to_one_click_unsubscribe(mailing_site, page, tmp_path
     assert update.message["Subject"] == "[Herald Status] Checkout is failing"
     html = update.message.get_body(("html",)).get_content()
     page.set_content(html)  # the HTML part as a mail client shows it
-    assert page.get_by_role("link", name="View on the status page").is_visible()
+    expect(page.get_by_role("link", name="View on the status page")).to_be_visible()
     page.screenshot(path=str(tmp_path / "mail.png"))
 
     unsubscribe = update.message["List-Unsubscribe"].strip("<>")
