@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
 import seed as bench_seed  # noqa: E402
+from results import write_section  # noqa: E402
 from sqlalchemy import create_engine, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
@@ -207,11 +208,10 @@ def table(label: str, results: dict[str, tuple[float, float, int]]) -> list[str]
 
 
 def write_results(sections: list[str], rounds: int) -> None:
-    results = BENCH / "RESULTS.md"
-    text_now = results.read_text() if results.exists() else "# Benchmark results\n"
-    section = "\n".join(
+    write_section(
+        BEGIN,
+        END,
         [
-            BEGIN,
             "## Admin metrics page on 100,000 incidents (bench/metrics.py)",
             "",
             f"`bench/metrics.py` on {os.cpu_count()} cores (shared with other work), "
@@ -223,15 +223,8 @@ def write_results(sections: list[str], rounds: int) -> None:
             "",
             *sections,
             NOTE,
-            END,
-        ]
+        ],
     )
-    if BEGIN in text_now and END in text_now:
-        head, _, rest = text_now.partition(BEGIN)
-        text_now = head + section + rest.partition(END)[2]
-    else:
-        text_now = text_now.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text_now)
 
 
 def main() -> None:
