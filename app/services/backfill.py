@@ -20,16 +20,14 @@ from app.models import (
 )
 from app.services import audit, priority, validate
 from app.services.errors import Invalid
-from app.services.incidents import (
+from app.services.incident_rules import (
     MAX_MESSAGE,
     MAX_TITLE,
-    _affect,
-    _components,
-    add_update,
     check_transition,
     parse_impact,
     parse_incident_status,
 )
+from app.services.incidents import _affect, _components, add_update
 from app.services.page import bump_version
 from app.services.tx import transactional
 

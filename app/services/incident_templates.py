@@ -27,7 +27,7 @@ from app.models.enums import INCIDENT_STATUSES
 from app.services import audit, validate
 from app.services.components import parse_status
 from app.services.errors import Invalid, NotFound
-from app.services.incidents import MAX_MESSAGE, MAX_TITLE, parse_impact, parse_incident_status
+from app.services.incident_rules import MAX_MESSAGE, MAX_TITLE, parse_impact, parse_incident_status
 from app.services.tx import locked, transactional
 
 MAX_NAME = 100

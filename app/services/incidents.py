@@ -19,7 +19,6 @@ from app.models import (
     Component,
     ComponentChange,
     ComponentStatus,
-    Impact,
     Incident,
     IncidentKind,
     IncidentStatus,
@@ -28,21 +27,22 @@ from app.models import (
     UpdateRevision,
     utcnow,
 )
-from app.models.enums import INCIDENT_IMPACTS, INCIDENT_STATUSES
 from app.services import audit, incident_queries, notifications, priority, validate
 from app.services.components import apply_status, lock_components, parse_status
 from app.services.errors import Conflict, Invalid, NotFound
+from app.services.incident_rules import (
+    MAX_MESSAGE,
+    MAX_TITLE,
+    check_update,
+    parse_impact,
+    parse_incident_status,
+)
 from app.services.page import bump_version
 from app.services.tx import locked, row_id, transactional
 
-MAX_TITLE = 200
-MAX_MESSAGE = 20_000
-_ORDER = {status: index for index, status in enumerate(INCIDENT_STATUSES)}
 INCIDENT_GONE = "This incident no longer exists; it was deleted meanwhile."
 UPDATE_GONE = "This update no longer exists; it was deleted meanwhile."
 ALREADY_RESOLVED = "This incident is already resolved; nothing was posted and nobody was told."
-# The audit actions that move an incident's status (see last_done).
-STATUS_MOVES = ("incident.open", "incident.update")
 
 
 def get_incident(incident_id: int) -> Incident:
@@ -63,31 +63,6 @@ def get_update(incident: Incident, update_id: int) -> IncidentUpdate:
     return update
 
 
-def parse_impact(value) -> Impact:
-    return validate.choice(INCIDENT_IMPACTS, value, "impact")
-
-
-def parse_incident_status(value) -> IncidentStatus:
-    return validate.choice(INCIDENT_STATUSES, value, "status")
-
-
-def check_transition(current: IncidentStatus, new: IncidentStatus, *, reopen: bool) -> None:
-    """Forward in any order, back from monitoring to identified, and reopen only when asked."""
-    if current == IncidentStatus.RESOLVED:
-        if new == IncidentStatus.RESOLVED or reopen:
-            return
-        raise Invalid(
-            f"This incident is resolved; posting “{new.label}” would reopen it. "
-            "Tick “Reopen the incident” to do so.",
-            "status",
-        )
-    if new == current or _ORDER[new] > _ORDER[current]:
-        return
-    if current == IncidentStatus.MONITORING and new == IncidentStatus.IDENTIFIED:
-        return
-    raise Invalid(f"An incident cannot go back from “{current.label}” to “{new.label}”.", "status")
-
-
 def _components(
     changes: Mapping[int, str], also: Iterable[int] = ()
 ) -> tuple[dict[Component, ComponentStatus], dict[int, Component]]:
@@ -99,26 +74,6 @@ def _components(
     if missing:
         raise NotFound("No such component.")
     return {found[cid]: status for cid, status in wanted.items()}, found
-
-
-def _check_update(incident: Incident, new: IncidentStatus, *, reopen: bool) -> None:
-    """`check_transition` on the locked incident; a refusal says who moved it, and when."""
-    current = incident.status
-    try:
-        check_transition(current, new, reopen=reopen)
-    except Invalid:
-        done = audit.last_done("incident", incident.id, STATUS_MOVES)
-        when = f" {done}" if done else ""
-        if current == IncidentStatus.RESOLVED:
-            raise Invalid(
-                f"This incident was resolved{when}; posting “{new.label}” would reopen it. "
-                "Tick “Reopen the incident” to do so.",
-                "status",
-            ) from None
-        raise Invalid(
-            f"This incident moved to “{current.label}”{when}; it cannot go back to “{new.label}”.",
-            "status",
-        ) from None
 
 
 def _affect(incident: Incident, components: Iterable[Component]) -> None:
@@ -306,7 +261,7 @@ def post_update(
     affected = [a.component_id for a in incident.affected if restore and a.component_id]
     changes, parts = _components(components or {}, also=affected)
     now = now or utcnow()
-    _check_update(incident, status, reopen=reopen)
+    check_update(incident, status, reopen=reopen)
     if restore:
         changes = _restore_changes(incident, parts) | changes
     if impact is not None:

@@ -16,7 +16,7 @@ from app.services import backfill, incidents, postmortems
 from app.services import components as component_service
 from app.services.backfill import PastUpdate
 from app.services.errors import Invalid
-from app.services.incidents import check_transition
+from app.services.incident_rules import check_transition
 from tests.unit.services.helpers import assert_contiguous, at, periods
 
 S = IncidentStatus
